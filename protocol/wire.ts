@@ -1,0 +1,195 @@
+// Wire contract v1 between a coordinator (the extension) and a worker: one constant per
+// method (`area/verb`) next to its zod schemas. Keep names; add, don't rename.
+import { z } from 'zod';
+import {
+  AgentEventEnvelopeSchema,
+  AgentStateSchema,
+  EngineNameSchema,
+  PermissionModeSchema,
+} from './agentEvents';
+
+export const PROTOCOL_VERSION = 1;
+
+/** A request: method name, params schema, result schema. */
+export interface RequestSpec<P extends z.ZodType, R extends z.ZodType> {
+  readonly kind: 'request';
+  readonly method: string;
+  readonly params: P;
+  readonly result: R;
+}
+export interface NotificationSpec<P extends z.ZodType> {
+  readonly kind: 'notification';
+  readonly method: string;
+  readonly params: P;
+}
+function request<P extends z.ZodType, R extends z.ZodType>(
+  method: string,
+  params: P,
+  result: R,
+): RequestSpec<P, R> {
+  return { kind: 'request', method, params, result };
+}
+function notification<P extends z.ZodType>(method: string, params: P): NotificationSpec<P> {
+  return { kind: 'notification', method, params };
+}
+export type ParamsOf<S extends { params: z.ZodType }> = z.infer<S['params']>;
+export type ResultOf<S extends RequestSpec<z.ZodType, z.ZodType>> = z.infer<S['result']>;
+
+const AgentId = z.string().min(1).max(128);
+const Empty = z.object({}).strict();
+
+export const EngineStatusSchema = z.object({
+  name: EngineNameSchema,
+  available: z.boolean(),
+  /** Why it is not usable, and what to install or set. */
+  reason: z.string().optional(),
+  /** E.g. the Claude Code executable found, or the default model. */
+  detail: z.string().optional(),
+});
+export type EngineStatus = z.infer<typeof EngineStatusSchema>;
+
+export const AgentInfoSchema = z.object({
+  agentId: AgentId,
+  name: z.string(),
+  engine: EngineNameSchema,
+  state: AgentStateSchema,
+  /** Why it waits / failed (mirrors the last `state` event's reason). */
+  stateReason: z.string().optional(),
+  lastSeq: z.number().int().nonnegative(),
+  cwd: z.string(),
+  permissionMode: PermissionModeSchema,
+  model: z.string().optional(),
+  assignment: z.string().optional(),
+  sessionId: z.string().optional(),
+  createdAt: z.number(),
+  /** Permission requests waiting for a decision. */
+  pendingPermissions: z.number().int().nonnegative(),
+});
+export type AgentInfo = z.infer<typeof AgentInfoSchema>;
+
+export const WorkerHello = request(
+  'worker/hello',
+  z.object({
+    protocolVersion: z.number().int(),
+    client: z.object({ name: z.string().max(200), version: z.string().max(100) }),
+  }),
+  z.object({
+    protocolVersion: z.number().int(),
+    workerId: z.string(),
+    name: z.string(),
+    version: z.string(),
+    hostname: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    workdir: z.string(),
+    engines: z.array(EngineStatusSchema),
+    maxAgents: z.number().int().positive(),
+    agents: z.array(AgentInfoSchema),
+  }),
+);
+export type HelloResult = ResultOf<typeof WorkerHello>;
+
+export const AgentSpawn = request(
+  'agent/spawn',
+  z.object({
+    agentId: AgentId.optional(),
+    name: z.string().min(1).max(100),
+    /** When present the agent starts working on it at once. */
+    assignment: z.string().max(1_000_000).optional(),
+    engine: EngineNameSchema,
+    model: z.string().max(200).optional(),
+    /** Relative to the worker's workdir, or absolute inside it. */
+    cwd: z.string().max(4096).optional(),
+    permissionMode: PermissionModeSchema.optional(),
+    /** Resume this engine session (e.g. a Claude session id) instead of starting fresh. */
+    resumeSessionId: z.string().max(200).optional(),
+    /** Extra system prompt text for the agent (e.g. Jake's character). */
+    systemPrompt: z.string().max(200_000).optional(),
+  }),
+  z.object({ agentId: AgentId }),
+);
+
+export const AgentSend = request(
+  'agent/send',
+  z.object({
+    agentId: AgentId,
+    text: z.string().min(1).max(1_000_000),
+    from: z.string().max(100).optional(),
+  }),
+  Empty,
+);
+export const AgentInterrupt = request('agent/interrupt', z.object({ agentId: AgentId }), Empty);
+export const AgentDismiss = request('agent/dismiss', z.object({ agentId: AgentId }), Empty);
+export const AgentList = request(
+  'agent/list',
+  z.object({}).optional(),
+  z.object({ agents: z.array(AgentInfoSchema) }),
+);
+export const AgentReplay = request(
+  'agent/replay',
+  z.object({
+    agentId: AgentId,
+    afterSeq: z.number().int().nonnegative(),
+    /** At most this many events (default and cap: 5,000); `more` says when to ask again. */
+    limit: z.number().int().positive().max(50_000).optional(),
+  }),
+  z.object({
+    events: z.array(AgentEventEnvelopeSchema),
+    lastSeq: z.number().int().nonnegative(),
+    more: z.boolean(),
+  }),
+);
+
+/** Worker -> coordinator: every journalled event, as it happens. */
+export const AgentEventNotification = notification('agent/event', AgentEventEnvelopeSchema);
+
+export const PermissionDecisionSchema = z.object({
+  decision: z.enum(['allow', 'deny']),
+  /** With deny: told to the agent. With a plan rejection: the user's feedback. */
+  message: z.string().max(100_000).optional(),
+  /** Optional edited input for the tool (allow only). */
+  updatedInput: z.record(z.string(), z.unknown()).optional(),
+});
+export type PermissionDecision = z.infer<typeof PermissionDecisionSchema>;
+
+/**
+ * Worker -> coordinator. Sent to every connected coordinator; the first answer wins.
+ * Pending requests are sent again to a coordinator that (re)connects.
+ */
+export const PermissionRequest = request(
+  'permission/request',
+  z.object({
+    agentId: AgentId,
+    requestId: z.string(),
+    tool: z.string(),
+    input: z.unknown(),
+    /** `plan`: the agent asks to leave plan mode; `input.plan` holds the plan. */
+    request: z.enum(['tool', 'plan']),
+  }),
+  PermissionDecisionSchema,
+);
+export type PermissionRequestParams = ParamsOf<typeof PermissionRequest>;
+
+/**
+ * Worker -> coordinator: a permission request was settled elsewhere (another coordinator
+ * answered, it timed out, or the agent was interrupted), so UIs can drop the prompt.
+ */
+export const PermissionSettled = notification(
+  'permission/settled',
+  z.object({
+    agentId: AgentId,
+    requestId: z.string(),
+    decision: z.enum(['allow', 'deny']),
+    message: z.string().optional(),
+  }),
+);
+
+export const WORKER_REQUESTS = [
+  WorkerHello,
+  AgentSpawn,
+  AgentSend,
+  AgentInterrupt,
+  AgentDismiss,
+  AgentList,
+  AgentReplay,
+] as const;

@@ -1,0 +1,73 @@
+// One interface, several engines (claude, anthropic, scripted). An engine turns user text
+// into agent events; the runtime owns state, journal and fan-out.
+import type {
+  AgentEvent,
+  EngineName,
+  PermissionMode,
+  ReportStatus,
+} from '../../protocol/agentEvents';
+import type { EngineStatus, PermissionDecision } from '../../protocol/wire';
+
+export interface PermissionAsk {
+  tool: string;
+  input: unknown;
+  /** `plan` = the agent asks to leave plan mode; put the plan text in `input.plan`. */
+  request: 'tool' | 'plan';
+}
+
+/** What an engine session may do to its agent. */
+export interface EngineContext {
+  readonly agentId: string;
+  readonly name: string;
+  /** Absolute, already checked to lie inside the worker's workdir. */
+  readonly cwd: string;
+  readonly model: string | undefined;
+  readonly permissionMode: PermissionMode;
+  readonly systemPrompt: string | undefined;
+  /** A session to resume (e.g. a Claude session id persisted by the coordinator). */
+  readonly resumeSessionId: string | undefined;
+  /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */
+  emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
+  /**
+   * Asks the coordinator; the agent shows `waiting` until answered. Waits for a coordinator
+   * to (re)connect; denies with a clear message after the worker's permission timeout, or
+   * when `signal` aborts (interrupt).
+   */
+  requestPermission(ask: PermissionAsk, signal?: AbortSignal): Promise<PermissionDecision>;
+  /** The agent's structured report (its `report` tool): drives the state machine. */
+  report(status: ReportStatus, summary: string): void;
+  /** Remember the engine's session id (shown in agent/list, used to resume). */
+  setSessionId(sessionId: string): void;
+  log(message: string): void;
+}
+
+/**
+ * How a turn ended. `completed`: the engine finished normally (the runtime then applies the
+ * last report, if any: done -> done, blocked / needs_input -> waiting; none -> waiting for
+ * input). `interrupted` after `interrupt()`. `failed` with a readable message.
+ */
+export type TurnOutcome =
+  { status: 'completed' } | { status: 'interrupted' } | { status: 'failed'; message: string };
+
+export interface EngineSession {
+  /** Runs one turn on the user's text; resolves when the turn ends. Never rejects. */
+  runTurn(text: string): Promise<TurnOutcome>;
+  /** Interrupts the running turn, if any; `runTurn` then resolves `interrupted`. */
+  interrupt(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface EngineSpawnOptions {
+  /** Scripted engine test hooks and the like; engines ignore what they do not know. */
+  readonly [key: string]: unknown;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  /** Whether this engine can really run on this machine, and if not, why. Cached by caller. */
+  probe(): Promise<EngineStatus>;
+  createSession(ctx: EngineContext): EngineSession;
+  /** Pre-warm (e.g. the Claude SDK's startup()) so a new agent's first event comes fast. */
+  warm?(): Promise<void>;
+  dispose?(): Promise<void>;
+}

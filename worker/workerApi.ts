@@ -1,0 +1,59 @@
+// The seam between the wire (worker/connection.ts: JSON-RPC, validation, errors) and the
+// agent runtime (worker/runtime/). Params arrive already validated by zod.
+import type { AgentEventEnvelope } from '../protocol/agentEvents';
+import type {
+  AgentDismiss,
+  AgentInterrupt,
+  AgentList,
+  AgentReplay,
+  AgentSend,
+  AgentSpawn,
+  ParamsOf,
+  PermissionDecision,
+  PermissionRequestParams,
+  ResultOf,
+  WorkerHello,
+} from '../protocol/wire';
+
+/** A coordinator connection as the runtime sees it (after a successful hello). */
+export interface CoordinatorPeer {
+  readonly id: string;
+  sendEvent(envelope: AgentEventEnvelope): void;
+  requestPermission(params: PermissionRequestParams): Promise<PermissionDecision>;
+  notifyPermissionSettled(params: {
+    agentId: string;
+    requestId: string;
+    decision: 'allow' | 'deny';
+    message?: string;
+  }): void;
+}
+
+export interface WorkerApi {
+  hello(params: ParamsOf<typeof WorkerHello>): Promise<ResultOf<typeof WorkerHello>>;
+  spawn(params: ParamsOf<typeof AgentSpawn>): Promise<ResultOf<typeof AgentSpawn>>;
+  send(params: ParamsOf<typeof AgentSend>): Promise<ResultOf<typeof AgentSend>>;
+  interrupt(params: ParamsOf<typeof AgentInterrupt>): Promise<ResultOf<typeof AgentInterrupt>>;
+  dismiss(params: ParamsOf<typeof AgentDismiss>): Promise<ResultOf<typeof AgentDismiss>>;
+  list(params: ParamsOf<typeof AgentList>): Promise<ResultOf<typeof AgentList>>;
+  replay(params: ParamsOf<typeof AgentReplay>): Promise<ResultOf<typeof AgentReplay>>;
+  /** A coordinator finished its hello: it gets live events and pending permission requests. */
+  attach(peer: CoordinatorPeer): void;
+  detach(peer: CoordinatorPeer): void;
+  /** SIGTERM: interrupt agents, flush journals. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Thrown by the runtime for expected failures; the connection maps it to a JSON-RPC
+ * error with this code (see protocol/errors.ts).
+ */
+export class WorkerError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
