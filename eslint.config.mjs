@@ -80,7 +80,15 @@ export default tseslint.config(
           paths: [noVscode],
           patterns: [
             {
-              group: ['**/extension/host/**', '**/media/**', '**/worker/**'],
+              // Jake runs an engine in the extension host, so the engine library
+              // (worker/engines/) is shared; the worker's server and runtime are not.
+              group: [
+                '**/extension/host/**',
+                '**/media/**',
+                '**/worker/*',
+                '!**/worker/engines',
+                '**/worker/runtime/**',
+              ],
               message:
                 'extension/core/ must not depend on host adapters, the webview or the worker.',
             },

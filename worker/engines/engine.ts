@@ -15,6 +15,19 @@ export interface PermissionAsk {
   request: 'tool' | 'plan';
 }
 
+/**
+ * An in-process tool offered to the agent (Jake's summon_agent, ...). Claude gets it through
+ * an in-process MCP server; the scripted engine calls it with `[[tool NAME {json}]]`.
+ */
+export interface EngineTool {
+  readonly name: string;
+  readonly description: string;
+  /** zod object shape of the arguments. */
+  readonly inputShape: Record<string, import('zod').ZodType>;
+  /** Returns the text the agent sees as the tool result; throw for a tool error. */
+  handler(args: Record<string, unknown>): Promise<string>;
+}
+
 /** What an engine session may do to its agent. */
 export interface EngineContext {
   readonly agentId: string;
@@ -26,6 +39,8 @@ export interface EngineContext {
   readonly systemPrompt: string | undefined;
   /** A session to resume (e.g. a Claude session id persisted by the coordinator). */
   readonly resumeSessionId: string | undefined;
+  /** Extra tools beyond the engine's own (the `report` tool is always offered). */
+  readonly tools: readonly EngineTool[];
   /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */
   emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
   /**
