@@ -1,0 +1,219 @@
+// The scripted engine: deterministic and model-free, for tests, benchmarks and the offline
+// demo (always labelled as such in the UI). Directives in the message text run in order:
+//   [[stream N SIZE]]  N text events of SIZE chars     [[wait MS]]
+//   [[ask TEXT]]       say TEXT, report needs_input     [[fail TEXT]]  the turn fails
+//   [[done TEXT]]      say TEXT, report done            [[think TEXT]] a thinking event
+//   [[tool NAME {json}]]  call one of ctx.tools         [[permission TOOL]] ask to use TOOL
+// Any other text is echoed back as one text event.
+import type { EngineStatus } from '../../protocol/wire';
+import type { Engine, EngineContext, EngineSession, TurnOutcome } from './engine';
+
+const DIRECTIVE = /\[\[(\w+)(?:\s+([\s\S]*?))?\]\]/g;
+/** Yield to the event loop this often while streaming, so interrupts and peers get served. */
+const YIELD_EVERY = 256;
+
+type Step = { kind: 'echo'; text: string } | { kind: 'directive'; name: string; arg: string };
+
+export function parseScript(text: string): Step[] {
+  const steps: Step[] = [];
+  let last = 0;
+  for (const match of text.matchAll(DIRECTIVE)) {
+    const before = text.slice(last, match.index).trim();
+    if (before) steps.push({ kind: 'echo', text: before });
+    steps.push({ kind: 'directive', name: match[1] ?? '', arg: (match[2] ?? '').trim() });
+    last = (match.index ?? 0) + match[0].length;
+  }
+  const rest = text.slice(last).trim();
+  if (rest) steps.push({ kind: 'echo', text: rest });
+  return steps;
+}
+
+class Interrupted extends Error {}
+
+class ScriptedSession implements EngineSession {
+  private abort: AbortController | undefined;
+
+  constructor(private readonly ctx: EngineContext) {
+    ctx.setSessionId(`scripted-${ctx.agentId}`);
+  }
+
+  async runTurn(text: string): Promise<TurnOutcome> {
+    const abort = new AbortController();
+    this.abort = abort;
+    const started = Date.now();
+    let outcome: TurnOutcome = { status: 'completed' };
+    try {
+      for (const step of parseScript(text)) {
+        if (abort.signal.aborted) throw new Interrupted();
+        const failure = await this.run(step, abort.signal);
+        if (failure !== undefined) {
+          outcome = { status: 'failed', message: failure };
+          break;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Interrupted) && !abort.signal.aborted) throw error;
+      outcome = { status: 'interrupted' };
+    } finally {
+      this.abort = undefined;
+    }
+    const zero = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    this.ctx.emit({ kind: 'usage', ...zero });
+    this.ctx.emit({
+      kind: 'result',
+      ok: outcome.status === 'completed',
+      stopReason: outcome.status === 'completed' ? 'end_turn' : outcome.status,
+      sessionId: `scripted-${this.ctx.agentId}`,
+      ...zero,
+      costUsd: 0,
+      turns: 1,
+      durationMs: Date.now() - started,
+    });
+    return outcome;
+  }
+
+  async interrupt(): Promise<void> {
+    this.abort?.abort();
+  }
+
+  async dispose(): Promise<void> {
+    this.abort?.abort();
+  }
+
+  /** Runs one step; returns a failure message for [[fail]]. */
+  private async run(step: Step, signal: AbortSignal): Promise<string | undefined> {
+    const ctx = this.ctx;
+    if (step.kind === 'echo') {
+      ctx.emit({ kind: 'text', text: step.text });
+      return undefined;
+    }
+    const { name, arg } = step;
+    switch (name) {
+      case 'stream': {
+        const [count = 1, size = 16] = arg.split(/\s+/).map((n) => Number.parseInt(n, 10));
+        const chunk = 'x'.repeat(Math.max(0, size));
+        for (let i = 0; i < count; i++) {
+          if (signal.aborted) throw new Interrupted();
+          ctx.emit({ kind: 'text', text: chunk });
+          if ((i + 1) % YIELD_EVERY === 0)
+            await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        return undefined;
+      }
+      case 'wait':
+        await sleep(Number.parseInt(arg, 10) || 0, signal);
+        return undefined;
+      case 'think':
+        ctx.emit({ kind: 'thinking', text: arg });
+        return undefined;
+      case 'ask':
+        if (arg) ctx.emit({ kind: 'text', text: arg });
+        ctx.report('needs_input', arg || 'Needs input.');
+        return undefined;
+      case 'done':
+        if (arg) ctx.emit({ kind: 'text', text: arg });
+        ctx.report('done', arg || 'Done.');
+        return undefined;
+      case 'blocked':
+        ctx.report('blocked', arg || 'Blocked.');
+        return undefined;
+      case 'fail':
+        return arg || 'The script asked this turn to fail.';
+      case 'permission': {
+        const tool = arg || 'Write';
+        const decision = await ctx.requestPermission(
+          { tool, input: { scripted: true }, request: 'tool' },
+          signal,
+        );
+        if (signal.aborted) throw new Interrupted();
+        ctx.emit({
+          kind: 'text',
+          text:
+            decision.decision === 'allow'
+              ? `Permission for ${tool}: allowed.`
+              : `Permission for ${tool}: denied${decision.message ? ` (${decision.message})` : ''}.`,
+        });
+        return undefined;
+      }
+      case 'tool':
+        await this.callTool(arg);
+        return undefined;
+      default:
+        ctx.emit({ kind: 'text', text: `[[${name}${arg ? ' ' + arg : ''}]]` });
+        return undefined;
+    }
+  }
+
+  private async callTool(arg: string): Promise<void> {
+    const space = arg.search(/\s/);
+    const name = space < 0 ? arg : arg.slice(0, space);
+    const json = space < 0 ? '{}' : arg.slice(space + 1);
+    const id = `scripted-tool-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    let input: Record<string, unknown> = {};
+    try {
+      input = JSON.parse(json) as Record<string, unknown>;
+    } catch (error) {
+      this.ctx.emit({ kind: 'tool_use', id, name, input: json });
+      this.ctx.emit({
+        kind: 'tool_result',
+        id,
+        content: `Arguments are not valid JSON: ${(error as Error).message}`,
+        isError: true,
+      });
+      return;
+    }
+    this.ctx.emit({ kind: 'tool_use', id, name, input });
+    const tool = this.ctx.tools.find((t) => t.name === name);
+    if (!tool) {
+      const known = this.ctx.tools.map((t) => t.name).join(', ') || 'none';
+      this.ctx.emit({
+        kind: 'tool_result',
+        id,
+        content: `Unknown tool "${name}". Available tools: ${known}.`,
+        isError: true,
+      });
+      return;
+    }
+    try {
+      this.ctx.emit({
+        kind: 'tool_result',
+        id,
+        content: await tool.handler(input),
+        isError: false,
+      });
+    } catch (error) {
+      this.ctx.emit({ kind: 'tool_result', id, content: (error as Error).message, isError: true });
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Interrupted());
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Interrupted());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class ScriptedEngine implements Engine {
+  readonly name = 'scripted' as const;
+
+  async probe(): Promise<EngineStatus> {
+    return {
+      name: 'scripted',
+      available: true,
+      detail: 'deterministic, model-free (tests and offline demo)',
+    };
+  }
+
+  createSession(ctx: EngineContext): EngineSession {
+    return new ScriptedSession(ctx);
+  }
+}

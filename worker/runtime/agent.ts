@@ -1,0 +1,265 @@
+// One agent on this worker: its engine session, its journal, its state, and the queue of
+// messages it has been sent. Turns run one at a time, in the order messages arrived.
+import type {
+  AgentEvent,
+  AgentEventEnvelope,
+  AgentState,
+  EngineName,
+  PermissionMode,
+  ReportStatus,
+} from '../../protocol/agentEvents';
+import type { AgentInfo, PermissionDecision } from '../../protocol/wire';
+import type {
+  EngineContext,
+  EngineSession,
+  EngineTool,
+  PermissionAsk,
+  TurnOutcome,
+} from '../engines/engine';
+import type { Logger } from '../log';
+import { assertTransition } from './agentStateMachine';
+import type { Journal } from './journal';
+import type { PermissionBroker } from './permissionBroker';
+
+export interface AgentSpec {
+  agentId: string;
+  name: string;
+  engine: EngineName;
+  cwd: string;
+  permissionMode: PermissionMode;
+  model: string | undefined;
+  assignment: string | undefined;
+  systemPrompt: string | undefined;
+  resumeSessionId: string | undefined;
+  createdAt: number;
+}
+
+export interface AgentHooks {
+  /** Every journalled envelope, for fan-out to coordinators. */
+  onEnvelope(envelope: AgentEventEnvelope): void;
+  /** State or session id changed: persist the agent record. */
+  onChanged(agent: Agent): void;
+}
+
+export class Agent {
+  private stateValue: AgentState;
+  private reasonValue: string | undefined;
+  private sessionIdValue: string | undefined;
+  private session: EngineSession | undefined;
+  private readonly queue: { text: string; from: string | undefined }[] = [];
+  private running = false;
+  private turnReport: { status: ReportStatus; summary: string } | undefined;
+  private abort = new AbortController();
+
+  constructor(
+    readonly spec: AgentSpec,
+    readonly journal: Journal,
+    private readonly broker: PermissionBroker,
+    private readonly hooks: AgentHooks,
+    private readonly log: Logger,
+    restored?: { state: AgentState; reason: string | undefined; sessionId: string | undefined },
+  ) {
+    this.stateValue = restored?.state ?? 'summoned';
+    this.reasonValue = restored?.reason;
+    this.sessionIdValue = restored?.sessionId ?? spec.resumeSessionId;
+  }
+
+  get id(): string {
+    return this.spec.agentId;
+  }
+  get state(): AgentState {
+    return this.stateValue;
+  }
+  get sessionId(): string | undefined {
+    return this.sessionIdValue;
+  }
+  get busy(): boolean {
+    return this.running;
+  }
+
+  info(): AgentInfo {
+    const s = this.spec;
+    return {
+      agentId: s.agentId,
+      name: s.name,
+      engine: s.engine,
+      state: this.stateValue,
+      ...(this.reasonValue !== undefined ? { stateReason: this.reasonValue } : {}),
+      lastSeq: this.journal.lastSeq,
+      cwd: s.cwd,
+      permissionMode: s.permissionMode,
+      ...(s.model !== undefined ? { model: s.model } : {}),
+      ...(s.assignment !== undefined ? { assignment: s.assignment } : {}),
+      ...(this.sessionIdValue !== undefined ? { sessionId: this.sessionIdValue } : {}),
+      createdAt: s.createdAt,
+      pendingPermissions: this.broker.pendingFor(s.agentId),
+    };
+  }
+
+  /** Journals the first event (`summoned`); called once right after construction. */
+  announce(): void {
+    this.emit({ kind: 'state', state: 'summoned' });
+  }
+
+  attachSession(session: EngineSession): void {
+    this.session = session;
+  }
+
+  /** Builds the context an engine session gets for this agent. */
+  context(tools: readonly EngineTool[]): EngineContext {
+    const s = this.spec;
+    return {
+      agentId: s.agentId,
+      name: s.name,
+      cwd: s.cwd,
+      model: s.model,
+      permissionMode: s.permissionMode,
+      systemPrompt: s.systemPrompt,
+      resumeSessionId: this.sessionIdValue,
+      tools,
+      emit: (event) => this.emit(event),
+      requestPermission: (ask, signal) => this.requestPermission(ask, signal),
+      report: (status, summary) => {
+        this.turnReport = { status, summary };
+        this.emit({ kind: 'report', status, summary });
+      },
+      setSessionId: (sessionId) => {
+        if (sessionId === this.sessionIdValue) return;
+        this.sessionIdValue = sessionId;
+        this.hooks.onChanged(this);
+      },
+      log: (message) => this.log.debug(`agent ${s.name} (${s.agentId}): ${message}`),
+    };
+  }
+
+  /** Queues a message; starts a turn when idle. */
+  send(text: string, from?: string): void {
+    this.emit({ kind: 'user', text, ...(from !== undefined ? { from } : {}) });
+    this.queue.push({ text, from });
+    if (!this.running) void this.runQueue();
+  }
+
+  async interrupt(): Promise<void> {
+    this.queue.length = 0;
+    this.abort.abort();
+    this.abort = new AbortController();
+    this.broker.cancelAgent(this.id, 'The agent was interrupted.');
+    if (this.running) await this.session?.interrupt();
+  }
+
+  async dismiss(): Promise<void> {
+    if (this.stateValue === 'dismissed') return;
+    await this.interrupt();
+    await this.session
+      ?.dispose()
+      .catch((error: unknown) =>
+        this.log.warn(`agent ${this.id}: dispose failed: ${String(error)}`),
+      );
+    this.session = undefined;
+    this.setState('dismissed');
+  }
+
+  emit(event: AgentEvent): AgentEventEnvelope {
+    const envelope = this.journal.append(event);
+    this.hooks.onEnvelope(envelope);
+    return envelope;
+  }
+
+  setState(state: AgentState, reason?: string): void {
+    if (state === this.stateValue && reason === this.reasonValue) return;
+    assertTransition(this.stateValue, state);
+    this.stateValue = state;
+    this.reasonValue = reason;
+    this.emit({ kind: 'state', state, ...(reason !== undefined ? { reason } : {}) });
+    this.hooks.onChanged(this);
+  }
+
+  private isDismissed(): boolean {
+    return this.stateValue === 'dismissed';
+  }
+
+  private async requestPermission(
+    ask: PermissionAsk,
+    signal?: AbortSignal,
+  ): Promise<PermissionDecision> {
+    const merged = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
+    const { requestId, decision } = this.broker.request(
+      { agentId: this.id, tool: ask.tool, input: ask.input, request: ask.request },
+      merged,
+    );
+    this.emit({
+      kind: 'permission',
+      requestId,
+      tool: ask.tool,
+      input: ask.input,
+      request: ask.request,
+      status: 'pending',
+    });
+    if (this.stateValue === 'working' || this.stateValue === 'waiting') {
+      this.setState('waiting', ask.request === 'plan' ? 'plan' : 'permission');
+    }
+    const answer = await decision;
+    this.emit({
+      kind: 'permission',
+      requestId,
+      tool: ask.tool,
+      input: ask.input,
+      request: ask.request,
+      status: answer.decision === 'allow' ? 'allowed' : 'denied',
+      ...(answer.message !== undefined ? { message: answer.message } : {}),
+    });
+    if (this.stateValue === 'waiting' && this.running && this.broker.pendingFor(this.id) === 0) {
+      this.setState('working');
+    }
+    return answer;
+  }
+
+  private async runQueue(): Promise<void> {
+    this.running = true;
+    try {
+      let next = this.queue.shift();
+      while (next && this.stateValue !== 'dismissed') {
+        if (!this.session) {
+          this.emit({
+            kind: 'error',
+            message:
+              'This agent has no running engine session (the worker restarted). Summon a new agent to continue.',
+            code: 'no_session',
+          });
+          this.setState('failed', 'no engine session');
+          break;
+        }
+        this.turnReport = undefined;
+        this.setState('working');
+        const outcome = await this.session
+          .runTurn(next.text)
+          .catch((error: unknown): TurnOutcome => ({
+            status: 'failed',
+            message: `The engine crashed: ${String(error)}`,
+          }));
+        // The agent may have been dismissed while the turn ran.
+        if (this.isDismissed()) break;
+        this.applyOutcome(outcome);
+        next = this.queue.shift();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private applyOutcome(outcome: TurnOutcome): void {
+    if (outcome.status === 'interrupted') {
+      this.setState('interrupted', 'interrupted by the user');
+      return;
+    }
+    if (outcome.status === 'failed') {
+      this.emit({ kind: 'error', message: outcome.message });
+      this.setState('failed', outcome.message);
+      return;
+    }
+    const report = this.turnReport;
+    if (report?.status === 'done') this.setState('done', report.summary);
+    else if (report?.status === 'blocked') this.setState('waiting', 'blocked');
+    else this.setState('waiting', 'input');
+  }
+}
