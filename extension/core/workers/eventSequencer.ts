@@ -1,0 +1,115 @@
+// Delivers each agent's events exactly once and in seq order, whatever the network did:
+// duplicates (live + replay overlap) are dropped, and a gap (events missed while
+// disconnected, or an agent first seen mid-stream) is filled by replaying from the worker
+// before anything newer is delivered.
+import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
+
+export type ReplayPage = (
+  agentId: string,
+  afterSeq: number,
+) => Promise<{ events: AgentEventEnvelope[]; more: boolean }>;
+
+interface AgentStream {
+  last: number;
+  syncing: Promise<void> | undefined;
+  buffer: AgentEventEnvelope[];
+}
+
+export class EventSequencer {
+  private readonly streams = new Map<string, AgentStream>();
+
+  constructor(
+    private readonly replayPage: ReplayPage,
+    private readonly deliver: (envelope: AgentEventEnvelope) => void,
+    private readonly onSyncError: (agentId: string, error: unknown) => void,
+  ) {}
+
+  /** The last seq delivered for an agent (0 when none). */
+  lastSeq(agentId: string): number {
+    return this.streams.get(agentId)?.last ?? 0;
+  }
+
+  /** Seeds the last seq already seen elsewhere (e.g. persisted before a window reload). */
+  track(agentId: string, lastSeq: number): void {
+    const stream = this.stream(agentId);
+    if (lastSeq > stream.last) stream.last = lastSeq;
+  }
+
+  forget(agentId: string): void {
+    this.streams.delete(agentId);
+  }
+
+  trackedAgents(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  /** A live event from the worker. */
+  accept(envelope: AgentEventEnvelope): void {
+    const stream = this.stream(envelope.agentId);
+    if (stream.syncing) {
+      stream.buffer.push(envelope);
+      return;
+    }
+    if (envelope.seq <= stream.last) return;
+    if (envelope.seq === stream.last + 1) {
+      stream.last = envelope.seq;
+      this.deliver(envelope);
+      return;
+    }
+    stream.buffer.push(envelope);
+    void this.sync(envelope.agentId);
+  }
+
+  /** Replays everything after the last delivered seq (after a reconnect, or on a gap). */
+  sync(agentId: string): Promise<void> {
+    const stream = this.stream(agentId);
+    stream.syncing ??= this.runSync(agentId, stream).then((ok) => {
+      stream.syncing = undefined;
+      // Events that arrived during the sync: deliver those that follow on. A remaining gap
+      // is synced again only if this sync worked; after a failure the reconnect syncs.
+      if (stream.buffer.length > 0) this.drain(agentId, stream, ok);
+    });
+    return stream.syncing;
+  }
+
+  private async runSync(agentId: string, stream: AgentStream): Promise<boolean> {
+    try {
+      for (;;) {
+        const page = await this.replayPage(agentId, stream.last);
+        for (const envelope of page.events) this.deliverIfNext(stream, envelope);
+        if (!page.more || page.events.length === 0) return true;
+      }
+    } catch (error) {
+      this.onSyncError(agentId, error);
+      return false;
+    }
+  }
+
+  private drain(agentId: string, stream: AgentStream, resyncOnGap: boolean): void {
+    const buffered = stream.buffer.sort((a, b) => a.seq - b.seq);
+    stream.buffer = [];
+    for (const envelope of buffered) {
+      if (envelope.seq <= stream.last) continue;
+      if (envelope.seq === stream.last + 1) this.deliverIfNext(stream, envelope);
+      else {
+        stream.buffer.push(envelope);
+      }
+    }
+    if (stream.buffer.length > 0 && resyncOnGap) void this.sync(agentId);
+  }
+
+  private deliverIfNext(stream: AgentStream, envelope: AgentEventEnvelope): void {
+    if (envelope.seq !== stream.last + 1) return;
+    stream.last = envelope.seq;
+    this.deliver(envelope);
+  }
+
+  private stream(agentId: string): AgentStream {
+    let stream = this.streams.get(agentId);
+    if (!stream) {
+      stream = { last: 0, syncing: undefined, buffer: [] };
+      this.streams.set(agentId, stream);
+    }
+    return stream;
+  }
+}
