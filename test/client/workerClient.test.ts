@@ -55,7 +55,7 @@ describe('WorkerClient against a real worker', () => {
 
     await c.send({ agentId, text: '[[done all good]]' });
     await log.untilState(agentId, 'done');
-    const report = log.of(agentId).find((e) => e.event.kind === 'report');
+    const report = log.of(agentId).findLast((e) => e.event.kind === 'report');
     expect(report?.event).toMatchObject({ kind: 'report', status: 'done', summary: 'all good' });
 
     await c.send({ agentId, text: '[[fail the disk is full]]' });
