@@ -1,0 +1,141 @@
+// Bad input gets a clear error and disturbs nobody: after each abuse, a bystander connection
+// opened beforehand still works and the worker is alive.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../protocol/errors';
+import { hello, openRaw, type RawPeer } from '../helpers/rawRpc';
+import { startWorker, type RunningWorker } from '../helpers/workerProcess';
+
+describe('bad input', () => {
+  let w: RunningWorker;
+  let bystander: RawPeer;
+
+  beforeAll(async () => {
+    w = await startWorker({ args: ['--max-payload-mb', '16'] });
+    bystander = await openRaw(w);
+    await hello(bystander);
+  });
+  afterAll(async () => {
+    bystander.ws.close();
+    await w.kill();
+  });
+
+  async function bystanderStillWorks(): Promise<void> {
+    const r = await bystander.call('agent/list', {});
+    expect(r.result).toHaveProperty('agents');
+    expect(w.proc.exitCode).toBeNull();
+  }
+
+  it('answers malformed JSON with a parse error', async () => {
+    const p = await openRaw(w);
+    p.ws.send('{"jsonrpc": "2.0", "id": 1, "method": ');
+    expect(await p.next()).toMatchObject({ id: null, error: { code: ErrorCode.ParseError } });
+    await bystanderStillWorks();
+  });
+
+  it('answers valid JSON that is not JSON-RPC with invalid request', async () => {
+    const p = await openRaw(w);
+    for (const frame of ['[1,2]', '{"foo":1}', '42', '{"jsonrpc":"1.0","id":7,"method":"x"}']) {
+      p.ws.send(frame);
+      expect(await p.next()).toMatchObject({ error: { code: ErrorCode.InvalidRequest } });
+    }
+    await bystanderStillWorks();
+  });
+
+  it('answers an unknown method with method-not-found naming the method', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    const r = await p.call('agent/teleport', {});
+    expect(r.error).toMatchObject({ code: ErrorCode.MethodNotFound });
+    expect(String((r.error as { message: string }).message)).toMatch(/agent\/teleport/);
+  });
+
+  it('requires the handshake first, and checks the protocol version', async () => {
+    const p = await openRaw(w);
+    expect((await p.call('agent/list', {})).error).toMatchObject({ code: ErrorCode.HelloRequired });
+    const v2 = await p.call('worker/hello', {
+      protocolVersion: 2,
+      client: { name: 'future', version: '9' },
+    });
+    expect(v2.error).toMatchObject({ code: ErrorCode.ProtocolVersion });
+    expect(String((v2.error as { message: string }).message)).toMatch(
+      /speaks protocol 1; the client speaks 2/,
+    );
+  });
+
+  it('names the zod issue path for invalid params', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    const r = await p.call('agent/spawn', { name: 'X', engine: 'warp-drive' });
+    expect(r.error).toMatchObject({
+      code: ErrorCode.InvalidParams,
+      data: { issues: [{ path: 'engine' }] },
+    });
+    expect(String((r.error as { message: string }).message)).toMatch(
+      /Invalid params for agent\/spawn: engine:/,
+    );
+    const neg = await p.call('agent/replay', { agentId: 'a', afterSeq: -1 });
+    expect(neg.error).toMatchObject({
+      code: ErrorCode.InvalidParams,
+      data: { issues: [{ path: 'afterSeq' }] },
+    });
+  });
+
+  it('answers unknown agents clearly', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    for (const [method, params] of [
+      ['agent/send', { agentId: 'ghost', text: 'hi' }],
+      ['agent/interrupt', { agentId: 'ghost' }],
+      ['agent/dismiss', { agentId: 'ghost' }],
+      ['agent/replay', { agentId: 'ghost', afterSeq: 0 }],
+    ] as const) {
+      const r = await p.call(method, params);
+      expect(r.error).toMatchObject({ code: ErrorCode.UnknownAgent });
+      expect(String((r.error as { message: string }).message)).toMatch(/Unknown agent "ghost"/);
+    }
+  });
+
+  it('closes only the connection that sends a 64 MiB frame', async () => {
+    const p = await openRaw(w, {}, 128 * 1024 * 1024);
+    await hello(p);
+    p.ws.send(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 99,
+        method: 'agent/send',
+        params: { agentId: 'x', text: 'y'.repeat(64 * 1024 * 1024) },
+      }),
+    );
+    expect(await p.closed).toBe(1009);
+    await bystanderStillWorks();
+  });
+
+  it('survives 100 garbage frames in a row: each answered, then that connection closed', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    for (let i = 0; i < 100; i++) p.ws.send(`garbage ${i} \u0000 ${'{'.repeat(i % 7)}`);
+    let errors = 0;
+    const closed = await Promise.race([
+      p.closed,
+      (async () => {
+        for (;;) {
+          const m = await p.next();
+          if (m.error) errors++;
+        }
+      })(),
+    ]);
+    expect(errors).toBe(100);
+    expect(closed).toBe(1008);
+    await bystanderStillWorks();
+  });
+
+  it('refuses a cwd outside the workdir', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    const r = await p.call('agent/spawn', { name: 'Pippin', engine: 'scripted', cwd: '../../etc' });
+    expect(r.error).toMatchObject({ code: ErrorCode.InvalidParams });
+    expect(String((r.error as { message: string }).message)).toMatch(
+      /outside this worker's workdir/,
+    );
+  });
+});
