@@ -15,15 +15,23 @@ async function main(): Promise<void> {
     process.exit(parsed.code);
   }
   const config = parsed.config;
-  const baseLog = createLogger(config.logLevel, (line) =>
-    process.stderr.write(redact(line, [config.token]) + '\n'),
-  );
-  const log = baseLog;
+  // When whoever started us goes away, stderr becomes a broken pipe. Logging must then go
+  // quiet: a failed log write that is itself logged would spin forever.
+  let stderrOpen = true;
+  process.stderr.on('error', () => (stderrOpen = false));
+  process.stdout.on('error', () => undefined);
+  const log = createLogger(config.logLevel, (line) => {
+    if (stderrOpen) process.stderr.write(redact(line, [config.token]) + '\n');
+  });
 
   // A bug in one agent or connection must not take every other one down with it.
-  process.on('uncaughtException', (error) =>
-    log.error(`uncaught: ${error.stack ?? error.message}`),
-  );
+  process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      stderrOpen = false;
+      return;
+    }
+    log.error(`uncaught: ${error.stack ?? error.message}`);
+  });
   process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${String(reason)}`));
 
   const tls: TlsMaterial | undefined =

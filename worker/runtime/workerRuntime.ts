@@ -107,13 +107,11 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   function probeEngines(): Promise<EngineStatus[]> {
     probes ??= Promise.all(
       [...engines.values()].map((engine) =>
-        engine
-          .probe()
-          .catch((error: unknown): EngineStatus => ({
-            name: engine.name,
-            available: false,
-            reason: `probe failed: ${String(error)}`,
-          })),
+        engine.probe().catch((error: unknown): EngineStatus => ({
+          name: engine.name,
+          available: false,
+          reason: `probe failed: ${String(error)}`,
+        })),
       ),
     );
     return probes;

@@ -1,0 +1,40 @@
+// Runs the benchmarks: bundles bench/*.ts with esbuild into dist/bench/ and runs each in its
+// own Node process. `npm run bench -- rtt stream` runs a subset.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ALL = ['rtt', 'spawn', 'stream', 'reconnect', 'scale', 'claude', 'panel'];
+const helpers = ['rawServer'];
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = (asked.length ? asked : ALL).filter((n) =>
+  existsSync(join(root, 'bench', `${n}.ts`)),
+);
+
+await esbuild.build({
+  entryPoints: [...names, ...helpers].map((n) => join(root, 'bench', `${n}.ts`)),
+  outdir: join(root, 'dist/bench'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  external: ['playwright-core'],
+});
+
+let failed = 0;
+for (const name of names) {
+  console.log(`\n=== bench ${name} ===`);
+  const run = spawnSync(process.execPath, [join(root, 'dist/bench', `${name}.js`)], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (run.status !== 0) {
+    failed++;
+    console.error(`bench ${name} exited with ${run.status}`);
+  }
+}
+process.exit(failed ? 1 : 0);
