@@ -55,7 +55,10 @@ export interface FakeAnthropicApi {
 const DEFAULT_REPLY: Reply = { blocks: [{ type: 'text', text: 'OK.' }] };
 
 /** Helpers to write scripts briefly. */
-export const say = (text: string, extra: Partial<Reply> = {}): Reply => ({ blocks: [{ type: 'text', text }], ...extra });
+export const say = (text: string, extra: Partial<Reply> = {}): Reply => ({
+  blocks: [{ type: 'text', text }],
+  ...extra,
+});
 export const callTool = (name: string, input: Record<string, unknown>, text?: string): Reply => ({
   blocks: [...(text ? [{ type: 'text' as const, text }] : []), { type: 'tool_use', name, input }],
   stopReason: 'tool_use',
@@ -71,7 +74,9 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(error) } }));
+      res.end(
+        JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(error) } }),
+      );
     });
   });
 
@@ -81,7 +86,9 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     let body: MessagesBody = {};
     try {
-      body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as MessagesBody) : {};
+      body = chunks.length
+        ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as MessagesBody)
+        : {};
     } catch {
       body = {};
     }
@@ -91,23 +98,44 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
       return;
     }
     if (req.method !== 'POST' || path !== '/v1/messages') {
-      json(res, 404, { type: 'error', error: { type: 'not_found_error', message: `The fake API has no ${req.method} ${path}` } });
+      json(res, 404, {
+        type: 'error',
+        error: { type: 'not_found_error', message: `The fake API has no ${req.method} ${path}` },
+      });
       return;
     }
     // Side requests (titles, quota probes) offer no tools: answer them plainly.
     const isMain = Array.isArray(body.tools) && body.tools.length > 0;
-    const reply = isMain ? (responder?.(body, mainIndex) ?? queue.shift() ?? DEFAULT_REPLY) : DEFAULT_REPLY;
+    const reply = isMain
+      ? (responder?.(body, mainIndex) ?? queue.shift() ?? DEFAULT_REPLY)
+      : DEFAULT_REPLY;
     if (isMain) mainIndex++;
     if (reply.status && reply.status >= 400) {
-      const type = reply.status === 429 ? 'rate_limit_error' : reply.status === 529 ? 'overloaded_error' : 'api_error';
-      json(res, reply.status, { type: 'error', error: { type, message: `Fake API error ${reply.status}` } });
+      const type =
+        reply.status === 429
+          ? 'rate_limit_error'
+          : reply.status === 529
+            ? 'overloaded_error'
+            : 'api_error';
+      json(res, reply.status, {
+        type: 'error',
+        error: { type, message: `Fake API error ${reply.status}` },
+      });
       return;
     }
-    const blocks = (reply.blocks ?? []).map((b) => (b.type === 'tool_use' ? { ...b, id: b.id ?? `toolu_fake_${++toolCounter}` } : b));
-    const stopReason = reply.stopReason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
+    const blocks = (reply.blocks ?? []).map((b) =>
+      b.type === 'tool_use' ? { ...b, id: b.id ?? `toolu_fake_${++toolCounter}` } : b,
+    );
+    const stopReason =
+      reply.stopReason ?? (blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn');
     const usage = reply.usage ?? { input_tokens: 120, output_tokens: 30 };
     const model = body.model ?? 'claude-fake';
-    const message = { id: `msg_fake_${requests.length}`, type: 'message', role: 'assistant', model };
+    const message = {
+      id: `msg_fake_${requests.length}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+    };
     if (!body.stream) {
       json(res, 200, {
         ...message,
@@ -118,7 +146,11 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
       });
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     const send = async (event: string, data: unknown): Promise<void> => {
       if (res.destroyed) return;
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -126,29 +158,72 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
     };
     await send('message_start', {
       type: 'message_start',
-      message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } },
+      message: {
+        ...message,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: {
+          input_tokens: usage.input_tokens,
+          output_tokens: 1,
+          cache_read_input_tokens: 0,
+          cache_creation_input_tokens: 0,
+        },
+      },
     });
     for (const [index, block] of blocks.entries()) {
       if (block.type === 'text') {
-        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+        await send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'text', text: '' },
+        });
         for (const piece of split(block.text, reply.chunks ?? 3)) {
-          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+          await send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'text_delta', text: piece },
+          });
         }
       } else if (block.type === 'thinking') {
-        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+        await send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        });
         for (const piece of split(block.thinking, reply.chunks ?? 3)) {
-          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
+          await send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'thinking_delta', thinking: piece },
+          });
         }
-        await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: 'fake-signature' } });
+        await send('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'signature_delta', signature: 'fake-signature' },
+        });
       } else {
-        await send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+        await send('content_block_start', {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+        });
         for (const piece of split(JSON.stringify(block.input), 2)) {
-          await send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
+          await send('content_block_delta', {
+            type: 'content_block_delta',
+            index,
+            delta: { type: 'input_json_delta', partial_json: piece },
+          });
         }
       }
       await send('content_block_stop', { type: 'content_block_stop', index });
     }
-    await send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+    await send('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stopReason, stop_sequence: null },
+      usage: { output_tokens: usage.output_tokens },
+    });
     await send('message_stop', { type: 'message_stop' });
     res.end();
   }
@@ -158,7 +233,8 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
   return {
     url,
     requests,
-    mainRequests: () => requests.filter((r) => Array.isArray(r.body.tools) && r.body.tools.length > 0),
+    mainRequests: () =>
+      requests.filter((r) => Array.isArray(r.body.tools) && r.body.tools.length > 0),
     enqueue: (...replies) => queue.push(...replies),
     respondWith: (r) => (responder = r),
     close: () =>
