@@ -43,6 +43,16 @@ export class EventLog {
     );
   }
 
+  /** The turn is over: waiting for input (not for a permission), or done / failed / interrupted. */
+  untilIdle(agentId: string): Promise<void> {
+    return this.until(() => {
+      const last = this.of(agentId).findLast((e) => e.event.kind === 'state')?.event;
+      if (last?.kind !== 'state') return false;
+      if (last.state === 'waiting') return last.reason === 'input' || last.reason === 'blocked';
+      return last.state === 'done' || last.state === 'failed' || last.state === 'interrupted';
+    }, `${agentId} to finish its turn`);
+  }
+
   untilCount(agentId: string, count: number): Promise<void> {
     return this.until(() => this.of(agentId).length >= count, `${count} events of ${agentId}`);
   }

@@ -1,6 +1,7 @@
 // The engines this worker offers. Each engine probes itself: hello reports what is really
 // usable here and why the rest is not.
 import type { Logger } from '../log';
+import { ClaudeEngine } from './claude/claudeEngine';
 import type { Engine } from './engine';
 import { ScriptedEngine } from './scripted';
 
@@ -10,6 +11,15 @@ export interface EngineRegistryOptions {
   log: Logger;
 }
 
-export function createEngines(_options: EngineRegistryOptions): Engine[] {
-  return [new ScriptedEngine()];
+export function createEngines(options: EngineRegistryOptions): Engine[] {
+  return [
+    new ScriptedEngine(),
+    new ClaudeEngine({
+      claudePath: options.claudePath,
+      log: options.log,
+      // Tests and benchmarks run the CLI away from the user's ~/.claude and keep no sessions.
+      persistSession: process.env.TAVERN_CLAUDE_PERSIST_SESSION !== '0',
+      loadSettings: process.env.TAVERN_CLAUDE_LOAD_SETTINGS !== '0',
+    }),
+  ];
 }

@@ -1,0 +1,239 @@
+// The `claude` engine: the real Claude Code loop through the Claude Agent SDK. One agent is
+// one Claude session rooted in its cwd, kept in one long-lived streaming query so every
+// message continues the same session; if the process dies, the next turn resumes the
+// session by id. Permission prompts become `permission/request`s to the coordinator.
+import {
+  query,
+  type CanUseTool,
+  type Options,
+  type PermissionResult,
+  type Query,
+} from '@anthropic-ai/claude-agent-sdk';
+import type { EngineStatus } from '../../../protocol/wire';
+import type { Logger } from '../../log';
+import type { Engine, EngineContext, EngineSession, TurnOutcome } from '../engine';
+import { findClaude } from './findClaude';
+import { InputQueue } from './inputQueue';
+import { SdkEventMapper } from './sdkEventMapper';
+import { createTavernServer, REPORT_INSTRUCTIONS, TAVERN_SERVER, toolNames } from './tavernTools';
+
+export interface ClaudeEngineOptions {
+  claudePath: string | undefined;
+  log: Logger;
+  /** Keep sessions on disk so agents can resume (default true; tests turn it off). */
+  persistSession?: boolean;
+  /** Load the user's/project's Claude settings (default true; tests turn it off). */
+  loadSettings?: boolean;
+}
+
+class ClaudeSession implements EngineSession {
+  private active: { query: Query; input: InputQueue } | undefined;
+  private pending: ((outcome: TurnOutcome) => void) | undefined;
+  private interrupting = false;
+  private sessionId: string | undefined;
+  private readonly mapper = new SdkEventMapper();
+  /** The model's latest input per tool: Claude Code hands ExitPlanMode's check an empty input. */
+  private readonly lastToolInput = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly executable: string,
+    private readonly options: ClaudeEngineOptions,
+  ) {
+    this.sessionId = ctx.resumeSessionId;
+  }
+
+  runTurn(text: string): Promise<TurnOutcome> {
+    const outcome = new Promise<TurnOutcome>((resolve) => (this.pending = resolve));
+    this.interrupting = false;
+    const active = this.active ?? this.start(this.sessionId);
+    active.input.push(text);
+    return outcome;
+  }
+
+  async interrupt(): Promise<void> {
+    if (!this.pending || !this.active) return;
+    this.interrupting = true;
+    try {
+      await this.active.query.interrupt();
+    } catch (error) {
+      this.ctx.log(`interrupt failed (${String(error)}); closing the Claude process`);
+      this.active.query.close();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    active?.input.end();
+    active?.query.close();
+    this.settle({ status: 'interrupted' });
+  }
+
+  private start(resume: string | undefined): { query: Query; input: InputQueue } {
+    const input = new InputQueue();
+    const q = query({ prompt: input, options: this.sdkOptions(resume) });
+    const active = { query: q, input };
+    this.active = active;
+    void this.consume(active, resume);
+    return active;
+  }
+
+  private sdkOptions(resume: string | undefined): Options {
+    const ctx = this.ctx;
+    const mode = ctx.permissionMode;
+    const appended = [REPORT_INSTRUCTIONS, ctx.systemPrompt].filter(Boolean).join('\n\n');
+    return {
+      cwd: ctx.cwd,
+      includePartialMessages: true,
+      pathToClaudeCodeExecutable: this.executable,
+      // The SDK's env option REPLACES the child's environment: keep ours.
+      env: { ...process.env },
+      permissionMode: mode,
+      ...(mode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
+      canUseTool: this.canUseTool,
+      mcpServers: { [TAVERN_SERVER]: createTavernServer(ctx) },
+      allowedTools: toolNames(ctx),
+      systemPrompt: { type: 'preset', preset: 'claude_code', append: appended },
+      ...(ctx.model ? { model: ctx.model } : {}),
+      ...(resume ? { resume } : {}),
+      persistSession: this.options.persistSession ?? true,
+      ...(this.options.loadSettings === false ? { settingSources: [] } : {}),
+      stderr: (data: string) => this.ctx.log(`claude: ${data.trimEnd()}`),
+    };
+  }
+
+  private readonly canUseTool: CanUseTool = async (
+    toolName,
+    input,
+    { signal },
+  ): Promise<PermissionResult> => {
+    if (toolName.startsWith(`mcp__${TAVERN_SERVER}__`))
+      return { behavior: 'allow', updatedInput: input };
+    const isPlan = toolName === 'ExitPlanMode';
+    const shown = isPlan ? { ...this.lastToolInput.get(toolName), ...input } : input;
+    const decision = await this.ctx.requestPermission(
+      { tool: toolName, input: shown, request: isPlan ? 'plan' : 'tool' },
+      signal,
+    );
+    if (decision.decision === 'allow')
+      return { behavior: 'allow', updatedInput: decision.updatedInput ?? input };
+    const fallback = isPlan
+      ? 'The user rejected the plan. Revise it.'
+      : `The user denied ${toolName}.`;
+    return {
+      behavior: 'deny',
+      message: decision.message ? `${fallback} ${decision.message}` : fallback,
+    };
+  };
+
+  private async consume(
+    active: { query: Query; input: InputQueue },
+    resume: string | undefined,
+  ): Promise<void> {
+    let sawInit = false;
+    try {
+      for await (const message of active.query) {
+        const out = this.mapper.map(message);
+        if (out.sessionId) {
+          sawInit = true;
+          if (out.sessionId !== this.sessionId) {
+            this.sessionId = out.sessionId;
+            this.ctx.setSessionId(out.sessionId);
+          }
+        }
+        for (const event of out.events) {
+          if (
+            event.kind === 'tool_use' &&
+            typeof event.input === 'object' &&
+            event.input !== null
+          ) {
+            this.lastToolInput.set(event.name, event.input as Record<string, unknown>);
+          }
+          this.ctx.emit(event);
+        }
+        if (out.result) {
+          if (this.interrupting) this.settle({ status: 'interrupted' });
+          else if (out.result.ok) this.settle({ status: 'completed' });
+          else
+            this.settle({
+              status: 'failed',
+              message: out.result.error ?? 'The Claude turn failed.',
+            });
+        }
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.active === active) this.active = undefined;
+      if (resume && !sawInit && this.pending) {
+        // The stored session could not be resumed: start fresh and say so.
+        this.ctx.emit({
+          kind: 'notice',
+          level: 'warning',
+          code: 'session_break',
+          message: `Session break: could not resume session ${resume} (${message}); starting a fresh session.`,
+        });
+        this.sessionId = undefined;
+        return this.retryFresh(active);
+      }
+      if (this.interrupting) this.settle({ status: 'interrupted' });
+      else this.settle({ status: 'failed', message: `Claude Code stopped: ${message}` });
+      return;
+    }
+    if (this.active === active) this.active = undefined;
+    if (this.interrupting) this.settle({ status: 'interrupted' });
+    else this.settle({ status: 'failed', message: 'Claude Code exited before the turn finished.' });
+  }
+
+  /** Re-sends the unanswered message in a fresh session. */
+  private retryFresh(failed: { input: InputQueue }): void {
+    failed.input.end();
+    const fresh = this.start(undefined);
+    fresh.input.push(
+      '(The previous session could not be resumed; the conversation starts fresh.) Please continue with your assignment.',
+    );
+  }
+
+  private settle(outcome: TurnOutcome): void {
+    const resolve = this.pending;
+    this.pending = undefined;
+    this.interrupting = false;
+    resolve?.(outcome);
+  }
+}
+
+export class ClaudeEngine implements Engine {
+  readonly name = 'claude' as const;
+
+  constructor(private readonly options: ClaudeEngineOptions) {}
+
+  async probe(): Promise<EngineStatus> {
+    const found = findClaude(this.options.claudePath);
+    if ('error' in found) return { name: 'claude', available: false, reason: found.error };
+    return {
+      name: 'claude',
+      available: true,
+      detail: `Claude Code at ${found.path} (${found.source})`,
+    };
+  }
+
+  createSession(ctx: EngineContext): EngineSession {
+    const found = findClaude(this.options.claudePath);
+    if ('error' in found) return new UnavailableSession(ctx, found.error);
+    return new ClaudeSession(ctx, found.path, this.options);
+  }
+}
+
+/** A session that explains why it cannot run, on every turn. */
+class UnavailableSession implements EngineSession {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly reason: string,
+  ) {}
+  async runTurn(): Promise<TurnOutcome> {
+    this.ctx.emit({ kind: 'error', code: 'engine_missing', message: this.reason });
+    return { status: 'failed', message: this.reason };
+  }
+  async interrupt(): Promise<void> {}
+  async dispose(): Promise<void> {}
+}
