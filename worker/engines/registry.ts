@@ -1,6 +1,7 @@
 // The engines this worker offers. Each engine probes itself: hello reports what is really
 // usable here and why the rest is not.
 import type { Logger } from '../log';
+import { AnthropicEngine } from './anthropic/anthropicEngine';
 import { ClaudeEngine } from './claude/claudeEngine';
 import type { Engine } from './engine';
 import { ScriptedEngine } from './scripted';
@@ -21,5 +22,6 @@ export function createEngines(options: EngineRegistryOptions): Engine[] {
       persistSession: process.env.TAVERN_CLAUDE_PERSIST_SESSION !== '0',
       loadSettings: process.env.TAVERN_CLAUDE_LOAD_SETTINGS !== '0',
     }),
+    new AnthropicEngine(),
   ];
 }
