@@ -68,7 +68,10 @@ export interface BenchWorker {
   kill(): Promise<void>;
 }
 
-export async function startBenchWorker(args: string[] = []): Promise<BenchWorker> {
+export async function startBenchWorker(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchWorker> {
   const stateDir = mkdtempSync(join(tmpdir(), 'tavern-bench-'));
   const proc = spawn(
     process.execPath,
@@ -88,6 +91,7 @@ export async function startBenchWorker(args: string[] = []): Promise<BenchWorker
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { TAVERN_CLAUDE_PREWARM: '0', ...process.env, ...env },
     },
   );
   const exited = new Promise<void>((done) => proc.once('exit', () => done()));

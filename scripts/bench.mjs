@@ -23,6 +23,9 @@ await esbuild.build({
   target: 'node20',
   logLevel: 'warning',
   external: ['playwright-core'],
+  // The Claude Agent SDK reads import.meta.url, which a CJS bundle lacks.
+  banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__importMetaUrl' },
 });
 
 let failed = 0;

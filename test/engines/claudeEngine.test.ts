@@ -34,6 +34,7 @@ beforeAll(async () => {
     env: {
       ...offlineClaudeEnv(api.url, home),
       TAVERN_CLAUDE_PERSIST_SESSION: '0',
+      TAVERN_CLAUDE_PREWARM: '1',
       TAVERN_CLAUDE_LOAD_SETTINGS: '0',
     },
   });

@@ -48,7 +48,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     ...(options.args ?? []),
   ];
   const proc = spawn(process.execPath, args, {
-    env: { ...process.env, ...options.env },
+    // Spare Claude processes cost ~250 MB each: only tests that exercise them turn pre-warm on.
+    env: { TAVERN_CLAUDE_PREWARM: '0', ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -41,10 +41,10 @@ export interface WorkerRuntime extends WorkerApi {
 export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
   const { log } = options;
   const engines = new Map(
-    (options.engines ?? createEngines({ claudePath: options.claudePath, log })).map((e) => [
-      e.name,
-      e,
-    ]),
+    (
+      options.engines ??
+      createEngines({ claudePath: options.claudePath, workdir: options.workdir, log })
+    ).map((e) => [e.name, e]),
   );
   const agents = new Map<string, Agent>();
   const peers = new Set<CoordinatorPeer>();

@@ -15,7 +15,9 @@ import type { Engine, EngineContext, EngineSession, TurnOutcome } from '../engin
 import { findClaude } from './findClaude';
 import { InputQueue } from './inputQueue';
 import { SdkEventMapper } from './sdkEventMapper';
-import { createTavernServer, REPORT_INSTRUCTIONS, TAVERN_SERVER, toolNames } from './tavernTools';
+import { buildSdkOptions, type SdkOptionSettings } from './sdkOptions';
+import { canClaim, SpareProcess, spareKey } from './spareProcess';
+import { TAVERN_SERVER } from './tavernTools';
 
 export interface ClaudeEngineOptions {
   claudePath: string | undefined;
@@ -24,10 +26,16 @@ export interface ClaudeEngineOptions {
   persistSession?: boolean;
   /** Load the user's/project's Claude settings (default true; tests turn it off). */
   loadSettings?: boolean;
+  /** Keep a pre-started Claude process for the next agent in this folder (default true). */
+  prewarm?: boolean;
+  /** The worker's workdir: where the first spare process waits. */
+  workdir?: string;
 }
 
+type Active = { ready: Promise<Query>; input: InputQueue };
+
 class ClaudeSession implements EngineSession {
-  private active: { query: Query; input: InputQueue } | undefined;
+  private active: Active | undefined;
   private pending: ((outcome: TurnOutcome) => void) | undefined;
   private interrupting = false;
   private sessionId: string | undefined;
@@ -37,8 +45,9 @@ class ClaudeSession implements EngineSession {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly executable: string,
-    private readonly options: ClaudeEngineOptions,
+    private readonly settings: SdkOptionSettings,
+    /** A pre-started process this session may claim for its first turn. */
+    private spare: SpareProcess | undefined,
   ) {
     this.sessionId = ctx.resumeSessionId;
   }
@@ -54,11 +63,12 @@ class ClaudeSession implements EngineSession {
   async interrupt(): Promise<void> {
     if (!this.pending || !this.active) return;
     this.interrupting = true;
+    const q = await this.active.ready;
     try {
-      await this.active.query.interrupt();
+      await q.interrupt();
     } catch (error) {
       this.ctx.log(`interrupt failed (${String(error)}); closing the Claude process`);
-      this.active.query.close();
+      q.close();
     }
   }
 
@@ -66,41 +76,35 @@ class ClaudeSession implements EngineSession {
     const active = this.active;
     this.active = undefined;
     active?.input.end();
-    active?.query.close();
+    active?.ready.then(
+      (q) => q.close(),
+      () => undefined,
+    );
+    this.spare?.close();
+    this.spare = undefined;
     this.settle({ status: 'interrupted' });
   }
 
-  private start(resume: string | undefined): { query: Query; input: InputQueue } {
+  private start(resume: string | undefined): Active {
     const input = new InputQueue();
-    const q = query({ prompt: input, options: this.sdkOptions(resume) });
-    const active = { query: q, input };
+    const spare = this.spare;
+    this.spare = undefined;
+    const fresh = (): Query =>
+      query({
+        prompt: input,
+        options: buildSdkOptions(this.ctx, this.canUseTool, this.settings, resume),
+      });
+    const ready =
+      spare && !resume
+        ? spare.claim(this.ctx, this.canUseTool).then(
+            (warm) => warm.query(input),
+            () => fresh(), // the spare failed to start: start normally
+          )
+        : Promise.resolve().then(fresh);
+    const active: Active = { ready, input };
     this.active = active;
     void this.consume(active, resume);
     return active;
-  }
-
-  private sdkOptions(resume: string | undefined): Options {
-    const ctx = this.ctx;
-    const mode = ctx.permissionMode;
-    const appended = [REPORT_INSTRUCTIONS, ctx.systemPrompt].filter(Boolean).join('\n\n');
-    return {
-      cwd: ctx.cwd,
-      includePartialMessages: true,
-      pathToClaudeCodeExecutable: this.executable,
-      // The SDK's env option REPLACES the child's environment: keep ours.
-      env: { ...process.env },
-      permissionMode: mode,
-      ...(mode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
-      canUseTool: this.canUseTool,
-      mcpServers: { [TAVERN_SERVER]: createTavernServer(ctx) },
-      allowedTools: toolNames(ctx),
-      systemPrompt: { type: 'preset', preset: 'claude_code', append: appended },
-      ...(ctx.model ? { model: ctx.model } : {}),
-      ...(resume ? { resume } : {}),
-      persistSession: this.options.persistSession ?? true,
-      ...(this.options.loadSettings === false ? { settingSources: [] } : {}),
-      stderr: (data: string) => this.ctx.log(`claude: ${data.trimEnd()}`),
-    };
   }
 
   private readonly canUseTool: CanUseTool = async (
@@ -127,13 +131,10 @@ class ClaudeSession implements EngineSession {
     };
   };
 
-  private async consume(
-    active: { query: Query; input: InputQueue },
-    resume: string | undefined,
-  ): Promise<void> {
+  private async consume(active: Active, resume: string | undefined): Promise<void> {
     let sawInit = false;
     try {
-      for await (const message of active.query) {
+      for await (const message of await active.ready) {
         const out = this.mapper.map(message);
         if (out.sessionId) {
           sawInit = true;
@@ -204,6 +205,7 @@ class ClaudeSession implements EngineSession {
 
 export class ClaudeEngine implements Engine {
   readonly name = 'claude' as const;
+  private spare: SpareProcess | undefined;
 
   constructor(private readonly options: ClaudeEngineOptions) {}
 
@@ -217,10 +219,61 @@ export class ClaudeEngine implements Engine {
     };
   }
 
+  /** Starts a spare Claude process in the workdir for the first agent. */
+  async warm(): Promise<void> {
+    const found = findClaude(this.options.claudePath);
+    if ('error' in found || this.options.prewarm === false || !this.options.workdir) return;
+    this.spare ??= this.newSpare(found.path, {
+      cwd: this.options.workdir,
+      permissionMode: 'default',
+      model: undefined,
+    });
+  }
+
   createSession(ctx: EngineContext): EngineSession {
     const found = findClaude(this.options.claudePath);
     if ('error' in found) return new UnavailableSession(ctx, found.error);
-    return new ClaudeSession(ctx, found.path, this.options);
+    return new ClaudeSession(ctx, this.settings(found.path), this.takeSpare(ctx, found.path));
+  }
+
+  async dispose(): Promise<void> {
+    this.spare?.close();
+    this.spare = undefined;
+  }
+
+  /** Hands the spare to an agent it fits, and starts the next spare of the same shape. */
+  private takeSpare(ctx: EngineContext, executable: string): SpareProcess | undefined {
+    if (this.options.prewarm === false || !canClaim(ctx)) return undefined;
+    const shape = { cwd: ctx.cwd, permissionMode: ctx.permissionMode, model: ctx.model };
+    const spare = this.spare?.key === spareKey(shape) ? this.spare : undefined;
+    if (this.spare && !spare) this.spare.close();
+    this.spare = this.newSpare(executable, shape);
+    return spare;
+  }
+
+  private newSpare(
+    executable: string,
+    shape: {
+      cwd: string;
+      permissionMode: EngineContext['permissionMode'];
+      model: string | undefined;
+    },
+  ): SpareProcess {
+    return new SpareProcess(shape, this.settings(executable), (message) =>
+      this.options.log.debug(message),
+    );
+  }
+
+  private settings(executable: string): SdkOptionSettings {
+    return {
+      executable,
+      ...(this.options.persistSession !== undefined
+        ? { persistSession: this.options.persistSession }
+        : {}),
+      ...(this.options.loadSettings !== undefined
+        ? { loadSettings: this.options.loadSettings }
+        : {}),
+    };
   }
 }
 

@@ -16,12 +16,6 @@ When you have finished the assignment, call the ${TAVERN_SERVER} report tool wit
 If you cannot continue without a decision or information from the user, call it with status "needs_input" and say what you need.
 If something outside your control blocks you, call it with status "blocked" and say what would unblock you.`;
 
-export function toolNames(ctx: EngineContext): string[] {
-  return ['report', ...ctx.tools.map((t) => t.name)].map(
-    (name) => `mcp__${TAVERN_SERVER}__${name}`,
-  );
-}
-
 export function createTavernServer(ctx: EngineContext): McpSdkServerConfigWithInstance {
   const report = tool(
     'report',
