@@ -5,7 +5,6 @@
 import {
   query,
   type CanUseTool,
-  type Options,
   type PermissionResult,
   type Query,
 } from '@anthropic-ai/claude-agent-sdk';
