@@ -10,9 +10,7 @@ const quiet = createLogger('error', () => undefined);
 const ask = { agentId: 'a1', tool: 'Write', input: { file_path: 'x' }, request: 'tool' as const };
 
 /** A coordinator whose answers the test gives by hand. */
-function peer(
-  id: string,
-): CoordinatorPeer & {
+function peer(id: string): CoordinatorPeer & {
   asked: PermissionRequestParams[];
   answer(d: PermissionDecision): void;
   settled: string[];
