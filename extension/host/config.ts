@@ -1,0 +1,30 @@
+// Tavern's settings as typed getters (the names and descriptions live in package.json).
+import * as vscode from 'vscode';
+
+export class Config {
+  private get section(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('tavern');
+  }
+  get localWorkerEnabled(): boolean {
+    return this.section.get<boolean>('localWorker.enabled', true);
+  }
+  get localWorkerMaxAgents(): number {
+    return this.section.get<number>('localWorker.maxAgents', 16);
+  }
+  get claudePath(): string | undefined {
+    return this.section.get<string>('claudePath') || undefined;
+  }
+  /** Attached workers' URLs, without tokens (those are in SecretStorage). */
+  get workers(): string[] {
+    return this.section.get<string[]>('workers', []);
+  }
+  async setWorkers(urls: string[]): Promise<void> {
+    await this.section.update('workers', urls, vscode.ConfigurationTarget.Global);
+  }
+  /** Settings whose change needs the local worker restarted. */
+  static readonly restartLocalWorkerOn = [
+    'tavern.localWorker.enabled',
+    'tavern.localWorker.maxAgents',
+    'tavern.claudePath',
+  ];
+}

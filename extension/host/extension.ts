@@ -1,0 +1,26 @@
+// Entry point: thin on purpose. Builds one TavernHost and reports activation errors itself,
+// because VS Code shows none.
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { TavernHost } from './tavernHost';
+
+let host: TavernHost | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const started = performance.now();
+  try {
+    host = new TavernHost(context);
+    context.subscriptions.push(host, ...registerCommands(host));
+    host.log.info(`Tavern activated in ${Math.round(performance.now() - started)} ms`);
+    void host.start();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`Tavern failed to start: ${message}`);
+    throw error;
+  }
+}
+
+export function deactivate(): void {
+  host?.dispose();
+  host = undefined;
+}

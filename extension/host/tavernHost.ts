@@ -1,0 +1,139 @@
+// Everything the extension owns while active: the log, the worker pool, the local worker,
+// the panel and the status bar. One object, disposed as one.
+import { mkdirSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { LocalWorker } from '../core/workers/localWorker';
+import { WorkerPool } from '../core/workers/workerPool';
+import { Config } from './config';
+import { WorkerStore } from './workerStore';
+import { WorkersViewProvider } from './workersView';
+
+export class TavernHost implements vscode.Disposable {
+  readonly log = vscode.window.createOutputChannel('Tavern', { log: true });
+  readonly config = new Config();
+  readonly pool: WorkerPool;
+  readonly store: WorkerStore;
+  readonly view: WorkersViewProvider;
+  private local: LocalWorker | undefined;
+  private readonly status = vscode.window.createStatusBarItem(
+    'tavern.status',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
+    this.pool = new WorkerPool({
+      clientName: 'tavern-vscode',
+      clientVersion: version,
+      log: (m) => this.log.debug(m),
+    });
+    this.store = new WorkerStore(this.config, context.secrets);
+    this.view = new WorkersViewProvider(
+      context.extensionUri,
+      this.pool,
+      () => this.config.localWorkerEnabled,
+    );
+    this.status.name = 'Tavern';
+    this.status.command = 'tavern.openPanel';
+    this.disposables.push(
+      this.log,
+      this.status,
+      this.view,
+      vscode.window.registerWebviewViewProvider(WorkersViewProvider.viewId, this.view),
+      { dispose: this.pool.onChanged(() => this.updateStatus()).dispose },
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (Config.restartLocalWorkerOn.some((key) => e.affectsConfiguration(key)))
+          void this.restartLocalWorker();
+      }),
+    );
+    this.updateStatus();
+    this.status.show();
+  }
+
+  /** Starts the local worker (when enabled) and re-attaches remembered workers. */
+  async start(): Promise<void> {
+    await Promise.all([this.startLocalWorker(), this.reattach()]);
+  }
+
+  async restartLocalWorker(): Promise<void> {
+    await this.local?.dispose();
+    this.local = undefined;
+    for (const w of this.pool.summaries()) if (w.isLocal) this.pool.detach(w.id);
+    await this.startLocalWorker();
+  }
+
+  dispose(): void {
+    void this.local?.dispose();
+    this.pool.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private async startLocalWorker(): Promise<void> {
+    if (!this.config.localWorkerEnabled) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const stateDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-worker').fsPath;
+    mkdirSync(stateDir, { recursive: true });
+    const claudePath = this.config.claudePath;
+    const local = new LocalWorker({
+      nodePath: process.execPath,
+      workerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath,
+      workdir: folder ?? stateDir,
+      stateDir,
+      name: 'local',
+      extraArgs: [
+        '--max-agents',
+        String(this.config.localWorkerMaxAgents),
+        ...(claudePath ? ['--claude-path', claudePath] : []),
+      ],
+      log: (line) => this.log.info(`[local worker] ${line}`),
+    });
+    this.local = local;
+    local.onUrl((url) => {
+      // A restart after a crash comes back on a new port: follow it.
+      if (this.pool.summaries().some((w) => w.isLocal))
+        void this.pool
+          .replaceLocal(url)
+          .catch((e: unknown) => this.log.error(`local worker: ${String(e)}`));
+    });
+    try {
+      const url = await local.start();
+      await this.pool.attach(url, true);
+      this.log.info('local worker started');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`local worker: ${message}`);
+      this.view.notice('error', `The local worker did not start: ${message}`);
+    }
+  }
+
+  private async reattach(): Promise<void> {
+    const { urls, missingToken } = await this.store.load();
+    for (const baseUrl of missingToken)
+      this.log.warn(
+        `worker ${baseUrl} is in tavern.workers but its token is gone; attach it again with its full URL`,
+      );
+    await Promise.all(
+      urls.map((url) =>
+        this.pool
+          .attach(url)
+          .catch((error: unknown) =>
+            this.log.warn(
+              `re-attaching a remembered worker failed: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          ),
+      ),
+    );
+  }
+
+  private updateStatus(): void {
+    const workers = this.pool.summaries();
+    const up = workers.filter((w) => w.status === 'connected').length;
+    const agents = workers.reduce((n, w) => n + w.agents, 0);
+    this.status.text = `$(server-process) ${up}/${workers.length} workers · ${agents} agents`;
+    this.status.tooltip = workers.length
+      ? workers.map((w) => `${w.name}: ${w.status}`).join('\n')
+      : 'Tavern: no workers';
+  }
+}

@@ -1,0 +1,41 @@
+// Remembers attached workers across reloads: the URL without its token in settings (safe to
+// sync and show), the token and certificate fingerprint in SecretStorage.
+import type * as vscode from 'vscode';
+import { formatAttachUrl, parseAttachUrl } from '../core/workers/attachUrl';
+import type { Config } from './config';
+
+const secretKey = (baseUrl: string): string => `tavern.worker:${baseUrl}`;
+
+export class WorkerStore {
+  constructor(
+    private readonly config: Config,
+    private readonly secrets: vscode.SecretStorage,
+  ) {}
+
+  async remember(attachUrl: string): Promise<void> {
+    const parsed = parseAttachUrl(attachUrl);
+    await this.secrets.store(
+      secretKey(parsed.baseUrl),
+      formatAttachUrl(parsed.baseUrl, parsed.token, parsed.fingerprint),
+    );
+    const urls = this.config.workers.filter((u) => u !== parsed.baseUrl);
+    await this.config.setWorkers([...urls, parsed.baseUrl]);
+  }
+
+  async forget(baseUrl: string): Promise<void> {
+    await this.secrets.delete(secretKey(baseUrl));
+    await this.config.setWorkers(this.config.workers.filter((u) => u !== baseUrl));
+  }
+
+  /** Full attach URLs of the remembered workers; those whose token is gone are reported. */
+  async load(): Promise<{ urls: string[]; missingToken: string[] }> {
+    const urls: string[] = [];
+    const missingToken: string[] = [];
+    for (const baseUrl of this.config.workers) {
+      const full = await this.secrets.get(secretKey(baseUrl));
+      if (full) urls.push(full);
+      else missingToken.push(baseUrl);
+    }
+    return { urls, missingToken };
+  }
+}
