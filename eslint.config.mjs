@@ -24,6 +24,8 @@ export default tseslint.config(
         setImmediate: 'readonly',
         Buffer: 'readonly',
         URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
         __dirname: 'readonly',
       },
     },

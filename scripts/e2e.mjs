@@ -1,0 +1,157 @@
+// End-to-end in a real VS Code: code-server with the built .vsix installed into a fresh
+// extensions dir, driven by Playwright in Debian's Chromium. Every process started here
+// runs in its own process group and is killed by group at the end.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, launchCodeServer } from './codeServer.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shots = join(root, 'test-results', 'e2e');
+mkdirSync(shots, { recursive: true });
+const groups = [];
+const log = (m) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+function start(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  groups.push({
+    stop: () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  });
+  return child;
+}
+function killAll() {
+  for (const group of groups.splice(0)) group.stop();
+}
+process.on('exit', killAll);
+process.on('SIGINT', () => process.exit(130));
+
+async function main() {
+  const vsix = join(root, 'tavern-0.1.0.vsix');
+  if (!existsSync(vsix)) execFileSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
+  const base = mkdtempSync(join(tmpdir(), 'tavern-e2e-'));
+  const workspace = join(base, 'workspace');
+  const remoteDir = join(base, 'remote');
+  mkdirSync(workspace, { recursive: true });
+  mkdirSync(remoteDir, { recursive: true });
+  writeFileSync(join(workspace, 'README.md'), '# Demo workspace\n');
+  log('installing the .vsix into a fresh code-server');
+  const cs = await launchCodeServer({
+    vsix,
+    workspace,
+    base,
+    env: { TAVERN_CLAUDE_PREWARM: '0' },
+    settings: { 'workbench.colorTheme': 'Default Dark Modern' },
+  });
+  groups.push({ stop: cs.stop });
+  log(`code-server up on ${cs.port}`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(cs.url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    log('workbench loaded');
+    await page.click('.activitybar [aria-label^="Tavern"]', { timeout: 60_000 });
+    const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await view
+      .locator('li.worker.status-connected .name', { hasText: 'local' })
+      .waitFor({ timeout: 90_000 });
+    log('the local worker is connected in the Tavern view');
+    await page.screenshot({ path: join(shots, '1-local-worker.png') });
+
+    // A second tavern-worker, attached by URL through the command palette input box.
+    const worker = start(
+      process.execPath,
+      [
+        join(root, 'dist', 'worker.js'),
+        '--port',
+        '0',
+        '--name',
+        'remote-e2e',
+        '--workdir',
+        remoteDir,
+        '--state-dir',
+        join(remoteDir, '.state'),
+      ],
+      { env: { ...process.env, TAVERN_CLAUDE_PREWARM: '0' } },
+    );
+    const url = await new Promise((resolve) =>
+      createInterface({ input: worker.stdout }).on(
+        'line',
+        (l) => l.startsWith('TAVERN_WORKER_URL=') && resolve(l.slice(18)),
+      ),
+    );
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Attach Worker');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
+    await page.locator('.quick-input-box input').pressSequentially(url);
+    await page.keyboard.press('Enter');
+    await view
+      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
+      .waitFor({ timeout: 60_000 });
+    log('the second worker attached by URL is connected');
+    await page.screenshot({ path: join(shots, '2-attached-worker.png') });
+
+    // A wrong token gives a clear error and attaches nothing.
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Attach Worker');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.quick-input-box input')
+      .pressSequentially(url.replace(/token=[^&]+/, 'token=wrong-token-0123456789'));
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.notification-toast', { hasText: 'refused the token' })
+      .waitFor({ timeout: 30_000 });
+    log('a wrong token shows a clear error');
+    await page.screenshot({ path: join(shots, '3-wrong-token.png') });
+
+    // Reload the window: the attached worker comes back from settings + secret storage.
+    await page.reload();
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    await page
+      .click('.activitybar [aria-label^="Tavern"]', { timeout: 60_000 })
+      .catch(() => undefined);
+    const view2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await view2
+      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
+      .waitFor({ timeout: 90_000 });
+    log('after a reload the attached worker is re-attached');
+    await page.screenshot({ path: join(shots, '4-after-reload.png') });
+    console.log('e2e: 4 passed, 0 failed');
+  } finally {
+    await browser.close();
+    killAll();
+  }
+}
+
+main().catch((error) => {
+  console.error(`e2e failed: ${error.stack ?? error}`);
+  killAll();
+  process.exit(1);
+});
