@@ -103,19 +103,6 @@ async function main() {
         (l) => l.startsWith('TAVERN_WORKER_URL=') && resolve(l.slice(18)),
       ),
     );
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tavern: Attach Worker');
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
-    await page.locator('.quick-input-box input').pressSequentially(url);
-    await page.keyboard.press('Enter');
-    await view
-      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
-      .waitFor({ timeout: 60_000 });
-    log('the second worker attached by URL is connected');
-    await page.screenshot({ path: join(shots, '2-attached-worker.png') });
-
     // A wrong token gives a clear error and attaches nothing.
     await page.keyboard.press('F1');
     await page.keyboard.type('Tavern: Attach Worker');
@@ -129,7 +116,21 @@ async function main() {
       .locator('.notification-toast', { hasText: 'refused the token' })
       .waitFor({ timeout: 30_000 });
     log('a wrong token shows a clear error');
-    await page.screenshot({ path: join(shots, '3-wrong-token.png') });
+    await page.screenshot({ path: join(shots, '2-wrong-token.png') });
+    await page.keyboard.press('Escape');
+
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Attach Worker');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
+    await page.locator('.quick-input-box input').pressSequentially(url);
+    await page.keyboard.press('Enter');
+    await view
+      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
+      .waitFor({ timeout: 60_000 });
+    log('the second worker attached by URL is connected');
+    await page.screenshot({ path: join(shots, '3-attached-worker.png') });
 
     // Reload the window: the attached worker comes back from settings + secret storage.
     await page.reload();
