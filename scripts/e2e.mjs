@@ -81,6 +81,22 @@ async function main() {
     log('the local worker is connected in the Tavern view');
     await page.screenshot({ path: join(shots, '1-local-worker.png') });
 
+    // The activation time, as the extension logs it ("Tavern activated in N ms").
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Show Log');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    const activation = await page
+      .locator('.view-line', { hasText: 'activated in' })
+      .first()
+      .textContent({ timeout: 20_000 })
+      .catch(() => undefined);
+    log(
+      `activation: ${activation?.match(/activated in (\d+) ms/)?.[1] ?? '(not read from the log)'} ms`,
+    );
+    await page.screenshot({ path: join(shots, '1b-log.png') });
+    await page.keyboard.press('Escape');
+
     // A second tavern-worker, attached by URL through the command palette input box.
     const worker = start(
       process.execPath,

@@ -247,7 +247,9 @@ export class ClaudeEngine implements Engine {
     const spare = this.spare?.key === spareKey(shape) ? this.spare : undefined;
     if (this.spare && !spare) this.spare.close();
     this.spare = this.newSpare(executable, shape);
-    this.options.log.debug(`claude: agent ${ctx.agentId} ${spare ? 'claims the warm spare process' : 'starts a fresh Claude process (no matching spare)'}`);
+    this.options.log.debug(
+      `claude: agent ${ctx.agentId} ${spare ? 'claims the warm spare process' : 'starts a fresh Claude process (no matching spare)'}`,
+    );
     return spare;
   }
 
