@@ -1,0 +1,164 @@
+// A project's `.tavern/` folder: a readable record per agent (agents/<name>-<id>/agent.json),
+// an append-only transcript.jsonl of event envelopes beside it, and Jake's the same way under
+// jake/. Appends are batched and never rewrite; records are written atomically.
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
+import { ProjectLock, type LockResult } from './projectLock';
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  /** The worker's URL without its token. */
+  workerUrl: string;
+  workerId: string;
+  engine: string;
+  permissionMode: string;
+  assignment?: string;
+  description?: string;
+  model?: string;
+  state: string;
+  sessionId?: string;
+  lastSeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const JAKE_ID = 'jake';
+
+const safe = (name: string): string => name.replace(/[^\w.-]+/g, '_').slice(0, 60);
+
+export class TavernStore {
+  readonly dir: string;
+  readonly lock: LockResult;
+  private readonly lockFile: ProjectLock;
+  private readonly dirs = new Map<string, string>();
+  private readonly pending = new Map<string, string[]>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(folder: string) {
+    this.dir = join(folder, '.tavern');
+    mkdirSync(join(this.dir, 'agents'), { recursive: true });
+    const ignore = join(this.dir, '.gitignore');
+    if (!existsSync(ignore))
+      writeFileSync(
+        ignore,
+        '# Tavern state: transcripts and agent records, local to this machine.\n*\n',
+      );
+    this.lockFile = new ProjectLock(this.dir);
+    this.lock = this.lockFile.acquire();
+  }
+
+  get readOnly(): boolean {
+    return !this.lock.acquired;
+  }
+
+  saveRecord(record: AgentRecord): void {
+    if (this.readOnly) return;
+    const dir = this.agentDir(record.id, record.name);
+    const file = join(dir, 'agent.json');
+    writeFileSync(file + '.tmp', JSON.stringify(record, null, 2) + '\n');
+    renameSync(file + '.tmp', file);
+  }
+
+  loadRecords(): AgentRecord[] {
+    const root = join(this.dir, 'agents');
+    const records: AgentRecord[] = [];
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      try {
+        const record = JSON.parse(
+          readFileSync(join(root, entry.name, 'agent.json'), 'utf8'),
+        ) as AgentRecord;
+        this.dirs.set(record.id, join(root, entry.name));
+        records.push(record);
+      } catch {
+        // A folder without a readable record is not an agent: skip it.
+      }
+    }
+    return records;
+  }
+
+  /** Queues envelopes for the agent's transcript; written in batches, in order. */
+  append(agentId: string, name: string, envelopes: AgentEventEnvelope[]): void {
+    if (this.readOnly || envelopes.length === 0) return;
+    this.agentDir(agentId, name);
+    const queue = this.pending.get(agentId) ?? [];
+    for (const envelope of envelopes) queue.push(JSON.stringify(envelope));
+    this.pending.set(agentId, queue);
+    this.flushing ??= this.flushSoon();
+  }
+
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /** A page of the transcript: the newest `limit` events before `beforeSeq` (default: the end). */
+  async loadTranscript(
+    agentId: string,
+    options: { beforeSeq?: number; limit: number },
+  ): Promise<AgentEventEnvelope[]> {
+    const dir = this.dirs.get(agentId);
+    const file = dir ? join(dir, 'transcript.jsonl') : undefined;
+    if (!file || !existsSync(file)) return [];
+    const page: AgentEventEnvelope[] = [];
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line) continue;
+      let envelope: AgentEventEnvelope;
+      try {
+        envelope = JSON.parse(line) as AgentEventEnvelope;
+      } catch {
+        continue; // a torn last line after a crash
+      }
+      if (options.beforeSeq !== undefined && envelope.seq >= options.beforeSeq) break;
+      page.push(envelope);
+      if (page.length > options.limit) page.shift();
+    }
+    return page;
+  }
+
+  async dispose(): Promise<void> {
+    await this.flush();
+    this.lockFile.release();
+  }
+
+  private agentDir(agentId: string, name: string): string {
+    let dir = this.dirs.get(agentId);
+    if (!dir) {
+      dir =
+        agentId === JAKE_ID
+          ? join(this.dir, 'jake')
+          : join(this.dir, 'agents', `${safe(name)}-${safe(agentId)}`);
+      mkdirSync(dir, { recursive: true });
+      this.dirs.set(agentId, dir);
+    }
+    return dir;
+  }
+
+  private async flushSoon(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.pending.size > 0) {
+        const batch = [...this.pending.entries()];
+        this.pending.clear();
+        for (const [agentId, lines] of batch) {
+          const dir = this.dirs.get(agentId);
+          if (dir) await appendFile(join(dir, 'transcript.jsonl'), lines.join('\n') + '\n', 'utf8');
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+}
