@@ -2,12 +2,16 @@
 // an append-only transcript.jsonl of event envelopes beside it, and Jake's the same way under
 // jake/. Appends are batched and never rewrite; records are written atomically.
 import {
+  closeSync,
   createReadStream,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
@@ -35,6 +39,29 @@ export interface AgentRecord {
 }
 
 export const JAKE_ID = 'jake';
+
+/** The seq of the last complete line of a transcript (0 when none). */
+function lastSeqIn(file: string): number {
+  if (!existsSync(file)) return 0;
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n').filter(Boolean).reverse();
+    for (const line of lines) {
+      try {
+        return (JSON.parse(line) as AgentEventEnvelope).seq;
+      } catch {
+        // a torn line: try the one before
+      }
+    }
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const safe = (name: string): string => name.replace(/[^\w.-]+/g, '_').slice(0, 60);
 

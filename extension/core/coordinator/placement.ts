@@ -1,0 +1,48 @@
+// Where a new agent runs: the worker asked for, else the least-loaded connected worker that
+// has the engine and room; when none fits, fail with what was needed (or use the local
+// worker, by setting).
+import type { EngineName } from '../../../protocol/agentEvents';
+import type { WorkerSummary } from '../workers/workerPool';
+
+export type NoWorkerFits = 'fail' | 'local';
+
+export class PlacementError extends Error {}
+
+function why(w: WorkerSummary, engine: EngineName): string | undefined {
+  if (w.status !== 'connected') return `${w.name}: ${w.status}`;
+  const e = w.engines.find((x) => x.name === engine);
+  if (!e?.available) return `${w.name}: no ${engine} engine${e?.reason ? ` (${e.reason})` : ''}`;
+  if (w.maxAgents !== undefined && w.agents >= w.maxAgents)
+    return `${w.name}: full (${w.agents}/${w.maxAgents})`;
+  return undefined;
+}
+
+export function placeAgent(
+  workers: WorkerSummary[],
+  engine: EngineName,
+  wanted: string | undefined,
+  noWorkerFits: NoWorkerFits,
+): WorkerSummary {
+  if (wanted) {
+    const w = workers.find((x) => x.id === wanted || x.name.toLowerCase() === wanted.toLowerCase());
+    if (!w)
+      throw new PlacementError(
+        `No worker named "${wanted}". Workers: ${workers.map((x) => x.name).join(', ') || 'none'}.`,
+      );
+    const problem = why(w, engine);
+    if (problem) throw new PlacementError(`Cannot place the agent on ${problem}.`);
+    return w;
+  }
+  const fits = workers.filter((w) => why(w, engine) === undefined);
+  if (fits.length > 0) {
+    return fits.reduce((best, w) => (load(w) < load(best) ? w : best));
+  }
+  const local = workers.find((w) => w.isLocal && w.status === 'connected');
+  if (noWorkerFits === 'local' && local) return local;
+  const reasons = workers.map((w) => why(w, engine)).filter(Boolean);
+  throw new PlacementError(
+    `No connected worker can run a ${engine} agent${reasons.length ? ` (${reasons.join('; ')})` : ': no workers are attached'}. Attach a worker with Tavern: Attach Worker, or pick another engine.`,
+  );
+}
+
+const load = (w: WorkerSummary): number => w.agents / (w.maxAgents ?? 16);
