@@ -108,6 +108,8 @@ export class TavernStore {
           readFileSync(join(root, entry.name, 'agent.json'), 'utf8'),
         ) as AgentRecord;
         this.dirs.set(record.id, join(root, entry.name));
+        // The transcript is the truth: a record written before a crash may lag behind it.
+        record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(root, entry.name, 'transcript.jsonl')));
         records.push(record);
       } catch {
         // A folder without a readable record is not an agent: skip it.
