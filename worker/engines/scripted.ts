@@ -14,17 +14,53 @@ const YIELD_EVERY = 256;
 
 type Step = { kind: 'echo'; text: string } | { kind: 'directive'; name: string; arg: string };
 
+/** Index just past the JSON object starting at `from` (balanced braces, strings respected). */
+function endOfJson(text: string, from: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
 export function parseScript(text: string): Step[] {
   const steps: Step[] = [];
   let last = 0;
-  for (const match of text.matchAll(DIRECTIVE)) {
-    const before = text.slice(last, match.index).trim();
-    if (before) steps.push({ kind: 'echo', text: before });
-    steps.push({ kind: 'directive', name: match[1] ?? '', arg: (match[2] ?? '').trim() });
-    last = (match.index ?? 0) + match[0].length;
+  const push = (echo: string): void => {
+    const trimmed = echo.trim();
+    if (trimmed) steps.push({ kind: 'echo', text: trimmed });
+  };
+  for (;;) {
+    DIRECTIVE.lastIndex = last;
+    const match = DIRECTIVE.exec(text);
+    if (!match) break;
+    push(text.slice(last, match.index));
+    const name = match[1] ?? '';
+    let arg = (match[2] ?? '').trim();
+    let end = match.index + match[0].length;
+    // A tool's JSON arguments may contain directives of their own ("[[done ...]]" in an
+    // assignment): read the object by its braces, not up to the first "]]".
+    const tool = /^\[\[tool\s+([\w-]+)\s*(?=\{)/.exec(text.slice(match.index));
+    if (name === 'tool' && tool) {
+      const jsonStart = match.index + tool[0].length;
+      const jsonEnd = endOfJson(text, jsonStart);
+      const close = jsonEnd < 0 ? -1 : text.indexOf(']]', jsonEnd);
+      if (close >= 0 && text.slice(jsonEnd, close).trim() === '') {
+        arg = `${tool[1]} ${text.slice(jsonStart, jsonEnd)}`;
+        end = close + 2;
+      }
+    }
+    steps.push({ kind: 'directive', name, arg });
+    last = end;
   }
-  const rest = text.slice(last).trim();
-  if (rest) steps.push({ kind: 'echo', text: rest });
+  push(text.slice(last));
   return steps;
 }
 

@@ -109,13 +109,29 @@ export class TavernStore {
         ) as AgentRecord;
         this.dirs.set(record.id, join(root, entry.name));
         // The transcript is the truth: a record written before a crash may lag behind it.
-        record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(root, entry.name, 'transcript.jsonl')));
+        record.lastSeq = Math.max(
+          record.lastSeq,
+          lastSeqIn(join(root, entry.name, 'transcript.jsonl')),
+        );
         records.push(record);
       } catch {
         // A folder without a readable record is not an agent: skip it.
       }
     }
     return records;
+  }
+
+  /** Jake's record (.tavern/jake/agent.json), with lastSeq taken from his transcript. */
+  loadJake(): AgentRecord | undefined {
+    const dir = join(this.dir, 'jake');
+    try {
+      const record = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord;
+      this.dirs.set(JAKE_ID, dir);
+      record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(dir, 'transcript.jsonl')));
+      return record;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Queues envelopes for the agent's transcript; written in batches, in order. */
