@@ -63,7 +63,11 @@ describe('Jake', () => {
       /^Summoned Frodo \(id .+\) on worker .+ with the scripted engine\. It is working on its assignment now\.$/,
     );
     expect(fromTavern(events)[0]).toMatch(/Frodo \(.+\) reported done: dusted all the shelves/);
-    expect(coordinator.find('Frodo')?.state).toBe('done');
+    // The report comes a few events before the agent's `done` state.
+    await new Promise<void>((resolve) => {
+      if (coordinator.find('Frodo')?.state === 'done') return resolve();
+      coordinator.onAgentChanged(() => coordinator.find('Frodo')?.state === 'done' && resolve());
+    });
   });
 
   it('batches reports that arrive together into one message', async () => {
