@@ -148,6 +148,32 @@ async function main() {
     log('the second worker attached by URL is connected');
     await page.screenshot({ path: join(shots, '3-attached-worker.png') });
 
+    // Summon an agent from the command palette; it asks to use Write, answered from the
+    // notification; its report comes back as a notification that does not take focus.
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Summon Agent');
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
+    await page
+      .locator('.quick-input-box input')
+      .pressSequentially('[[permission Write]] [[done the e2e agent finished]]');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    await page.locator('.quick-input-box input').pressSequentially('scripted');
+    await page.keyboard.press('Enter');
+    const approval = page.locator('.notification-toast', { hasText: 'wants to use Write' });
+    await approval.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, '4-approval.png') });
+    await approval.locator('.monaco-button', { hasText: /^Allow$/ }).click();
+    await page
+      .locator('.notification-toast', { hasText: 'finished: the e2e agent finished' })
+      .waitFor({ timeout: 30_000 });
+    log(
+      'an agent summoned from the palette asked for Write, was allowed from the notification, and reported done',
+    );
+    await page.screenshot({ path: join(shots, '5-agent-done.png') });
+
     // Reload the window: the attached worker comes back from settings + secret storage.
     await page.reload();
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
@@ -159,8 +185,8 @@ async function main() {
       .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
       .waitFor({ timeout: 90_000 });
     log('after a reload the attached worker is re-attached');
-    await page.screenshot({ path: join(shots, '4-after-reload.png') });
-    console.log('e2e: 4 passed, 0 failed');
+    await page.screenshot({ path: join(shots, '6-after-reload.png') });
+    console.log('e2e: 5 passed, 0 failed');
   } finally {
     await browser.close();
     killAll();

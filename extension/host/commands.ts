@@ -16,6 +16,8 @@ export function registerCommands(host: TavernHost): vscode.Disposable[] {
     vscode.commands.registerCommand('tavern.detachWorker', (workerId?: string) =>
       detachWorker(host, workerId),
     ),
+    vscode.commands.registerCommand('tavern.summonAgent', () => summonAgent(host)),
+    vscode.commands.registerCommand('tavern.dismissAgent', () => dismissAgent(host)),
   ];
 }
 
@@ -85,4 +87,85 @@ async function detachWorker(host: TavernHost, given?: string): Promise<void> {
   host.pool.detach(workerId);
   await host.store.forget(workerId);
   host.log.info(`detached worker ${workerId}`);
+}
+
+async function summonAgent(host: TavernHost): Promise<void> {
+  const projects = host.coordinators.all();
+  if (projects.length === 0) {
+    void vscode.window.showInformationMessage(
+      'Tavern: open a folder first; agents belong to a workspace folder.',
+    );
+    return;
+  }
+  const project =
+    projects.length === 1
+      ? projects[0]
+      : (
+          await vscode.window.showQuickPick(
+            projects.map((p) => ({ label: p.folder.name, p })),
+            { title: 'Tavern: Summon Agent', placeHolder: 'For which folder?' },
+          )
+        )?.p;
+  if (!project) return;
+  const assignment = await vscode.window.showInputBox({
+    title: 'Tavern: Summon Agent',
+    prompt: 'The assignment (the agent starts on it at once)',
+    ignoreFocusOut: true,
+  });
+  if (!assignment?.trim()) return;
+  const engines = [
+    ...new Set(
+      host.pool.summaries().flatMap((w) => w.engines.filter((e) => e.available).map((e) => e.name)),
+    ),
+  ];
+  const engine =
+    engines.length > 1
+      ? await vscode.window.showQuickPick(engines, {
+          title: 'Tavern: Summon Agent',
+          placeHolder: `Engine (default ${host.config.defaultEngine})`,
+        })
+      : engines[0];
+  if (!engine) return;
+  try {
+    const agent = await project.coordinator.summon({
+      assignment,
+      engine: engine as 'claude' | 'anthropic' | 'scripted',
+    });
+    const worker = host.pool.summaries().find((w) => w.id === agent.workerId);
+    void vscode.window.showInformationMessage(
+      `Tavern: summoned ${agent.name} on ${worker?.name ?? agent.workerId} (${agent.engine}).`,
+    );
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Tavern: could not summon an agent. ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+async function dismissAgent(host: TavernHost): Promise<void> {
+  const items = host.coordinators.all().flatMap(({ folder, coordinator }) =>
+    coordinator.list().map((a) => ({
+      label: a.name,
+      description: `${a.state} · ${folder.name}`,
+      detail: a.assignment?.slice(0, 120),
+      coordinator,
+      id: a.id,
+    })),
+  );
+  if (items.length === 0) {
+    void vscode.window.showInformationMessage('Tavern: no agents to dismiss.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Tavern: Dismiss Agent',
+    placeHolder: 'Which agent?',
+  });
+  if (!pick) return;
+  try {
+    await pick.coordinator.dismiss(pick.id);
+  } catch (error) {
+    void vscode.window.showErrorMessage(
+      `Tavern: could not dismiss ${pick.label}. ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }

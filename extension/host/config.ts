@@ -14,6 +14,18 @@ export class Config {
   get claudePath(): string | undefined {
     return this.section.get<string>('claudePath') || undefined;
   }
+  get defaultEngine(): 'claude' | 'anthropic' | 'scripted' {
+    return this.section.get<'claude' | 'anthropic' | 'scripted'>('defaultEngine', 'claude');
+  }
+  get noWorkerFits(): 'fail' | 'local' {
+    return this.section.get<'fail' | 'local'>('placement.noWorkerFits', 'fail');
+  }
+  get nameTheme(): string {
+    return this.section.get<string>('names.theme', 'lotr');
+  }
+  get notifyOnReport(): boolean {
+    return this.section.get<boolean>('notifications.reports', true);
+  }
   /** Attached workers' URLs, without tokens (those are in SecretStorage). */
   get workers(): string[] {
     return this.section.get<string[]>('workers', []);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
 import { Config } from './config';
+import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
 import { WorkersViewProvider } from './workersView';
 
@@ -14,6 +15,8 @@ export class TavernHost implements vscode.Disposable {
   readonly pool: WorkerPool;
   readonly store: WorkerStore;
   readonly view: WorkersViewProvider;
+  /** Created before any worker attaches, so each can seed what it already stored. */
+  readonly coordinators: Coordinators;
   private local: LocalWorker | undefined;
   private readonly status = vscode.window.createStatusBarItem(
     'tavern.status',
@@ -35,6 +38,7 @@ export class TavernHost implements vscode.Disposable {
       this.pool,
       () => this.config.localWorkerEnabled,
     );
+    this.coordinators = new Coordinators(this.pool, this.config, this.log);
     this.status.name = 'Tavern';
     this.status.command = 'tavern.openPanel';
     this.disposables.push(
@@ -66,6 +70,7 @@ export class TavernHost implements vscode.Disposable {
 
   dispose(): void {
     void this.local?.dispose();
+    this.coordinators.dispose();
     this.pool.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

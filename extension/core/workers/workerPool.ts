@@ -82,7 +82,10 @@ export class WorkerPool {
       this.changed.fire();
     });
     client.onEvent((envelope) => {
-      if (envelope.event.kind === 'state') entry.states.set(envelope.agentId, envelope.event.state);
+      if (envelope.event.kind === 'state') {
+        entry.states.set(envelope.agentId, envelope.event.state);
+        this.changed.fire(); // agent counts and load changed (state events are rare)
+      }
       this.events.fire({ workerId: attach.baseUrl, envelope });
     });
     client.onPermissionSettled((params) => this.settled.fire({ workerId: attach.baseUrl, params }));
