@@ -35,6 +35,14 @@ function killAll() {
 process.on('exit', killAll);
 process.on('SIGINT', () => process.exit(130));
 
+/** Runs a command through the command palette, as a user would. */
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  await page.keyboard.type(title);
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
 async function main() {
   const vsix = join(root, 'tavern-0.1.0.vsix');
   if (!existsSync(vsix)) execFileSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
@@ -82,10 +90,7 @@ async function main() {
     await page.screenshot({ path: join(shots, '1-local-worker.png') });
 
     // The activation time, as the extension logs it ("Tavern activated in N ms").
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tavern: Show Log');
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Tavern: Show Log');
     const activation = await page
       .locator('.view-line', { hasText: 'activated in' })
       .first()
@@ -120,10 +125,7 @@ async function main() {
       ),
     );
     // A wrong token gives a clear error and attaches nothing.
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tavern: Attach Worker');
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Tavern: Attach Worker');
     await page
       .locator('.quick-input-box input')
       .pressSequentially(url.replace(/token=[^&]+/, 'token=wrong-token-0123456789'));
@@ -135,10 +137,7 @@ async function main() {
     await page.screenshot({ path: join(shots, '2-wrong-token.png') });
     await page.keyboard.press('Escape');
 
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tavern: Attach Worker');
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Tavern: Attach Worker');
     await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
     await page.locator('.quick-input-box input').pressSequentially(url);
     await page.keyboard.press('Enter');
@@ -150,10 +149,7 @@ async function main() {
 
     // Summon an agent from the command palette; it asks to use Write, answered from the
     // notification; its report comes back as a notification that does not take focus.
-    await page.keyboard.press('F1');
-    await page.keyboard.type('Tavern: Summon Agent');
-    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30_000 });
-    await page.keyboard.press('Enter');
+    await runCommand(page, 'Tavern: Summon Agent');
     await page.waitForSelector('.quick-input-box input', { timeout: 30_000 });
     await page
       .locator('.quick-input-box input')

@@ -2,11 +2,11 @@
 // append-only JSONL file under the state dir so a reconnecting coordinator (or a restarted
 // worker) can replay everything. File writes are batched and asynchronous: the hot path
 // (emit) never touches the disk synchronously.
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AgentEvent, AgentEventEnvelope } from '../../protocol/agentEvents';
+import { readEnvelopes } from '../../protocol/jsonl';
 import type { Logger } from '../log';
 
 export const DEFAULT_RING_SIZE = 20_000;
@@ -94,25 +94,11 @@ export class Journal {
 
   private async readFile(afterSeq: number, max: number): Promise<AgentEventEnvelope[]> {
     const out: AgentEventEnvelope[] = [];
-    if (!this.file || !existsSync(this.file)) return out;
-    const lines = createInterface({
-      input: createReadStream(this.file, 'utf8'),
-      crlfDelay: Infinity,
-    });
-    for await (const line of lines) {
-      if (!line) continue;
-      let envelope: AgentEventEnvelope;
-      try {
-        envelope = JSON.parse(line) as AgentEventEnvelope;
-      } catch {
-        continue; // A torn last line after a crash: skip it, the rest is intact.
-      }
+    if (!this.file) return out;
+    for await (const envelope of readEnvelopes(this.file)) {
       if (envelope.seq <= afterSeq) continue;
       out.push(envelope);
-      if (out.length >= max) {
-        lines.close();
-        break;
-      }
+      if (out.length >= max) break;
     }
     return out;
   }

@@ -3,7 +3,6 @@
 // jake/. Appends are batched and never rewrite; records are written atomically.
 import {
   closeSync,
-  createReadStream,
   existsSync,
   mkdirSync,
   openSync,
@@ -16,8 +15,8 @@ import {
 } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
+import { readEnvelopes } from '../../../protocol/jsonl';
 import { ProjectLock, type LockResult } from './projectLock';
 
 export interface AgentRecord {
@@ -157,15 +156,7 @@ export class TavernStore {
     const file = dir ? join(dir, 'transcript.jsonl') : undefined;
     if (!file || !existsSync(file)) return [];
     const page: AgentEventEnvelope[] = [];
-    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line) continue;
-      let envelope: AgentEventEnvelope;
-      try {
-        envelope = JSON.parse(line) as AgentEventEnvelope;
-      } catch {
-        continue; // a torn last line after a crash
-      }
+    for await (const envelope of readEnvelopes(file)) {
       if (options.beforeSeq !== undefined && envelope.seq >= options.beforeSeq) break;
       page.push(envelope);
       if (page.length > options.limit) page.shift();
