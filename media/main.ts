@@ -1,11 +1,23 @@
-// The Tavern webview (this version: the Workers section). DOM is built with textContent and
-// createElement only: worker names and errors come from remote machines and are untrusted.
+// The Tavern webview: Jake's chat and the squad, the transcript of whoever is selected
+// (virtualized, streamed per animation frame), pending approvals, the input, and the
+// workers. Everything from the host is zod-checked; DOM is built with textContent only.
+import './zodSetup';
+import type { AgentEventEnvelope } from '../protocol/agentEvents';
 import {
   parseHostMessage,
+  type AgentRow,
   type HostMessage,
   type WebviewMessage,
-  type WorkerRow,
 } from '../protocol/webview';
+import { renderApprovals } from './approvalsView';
+import { renderBlock } from './blockView';
+import { Cogitating } from './cogitating';
+import { Composer, SLASH_HELP } from './composer';
+import { el, formatCost, formatTokens, iconButton } from './dom';
+import { renderSquad } from './squadSection';
+import { TranscriptModel } from './transcriptModel';
+import { VirtualList } from './virtualList';
+import { renderWorkers } from './workersSection';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -14,125 +26,277 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+type WorkersMessage = Extract<HostMessage, { type: 'workers' }>;
+type SquadMessage = Extract<HostMessage, { type: 'squad' }>;
+interface SavedState {
+  workers?: unknown;
+  squad?: unknown;
+  selectedId?: string;
+}
+
 const vscode = acquireVsCodeApi();
+const post = (message: WebviewMessage): void => vscode.postMessage(message);
 const root = document.getElementById('app') as HTMLElement;
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+// --- layout -------------------------------------------------------------------------------
+const notices = el('div', 'notices');
+const squadSection = el('section', 'squad');
+const squadHeader = el('header');
+squadHeader.append(
+  el('h2', undefined, 'Squad'),
+  iconButton('add', 'Summon an agent', () => post({ type: 'summonAgent' }), 'Summon'),
+);
+const squadBody = el('div', 'squad-body');
+squadSection.append(squadHeader, squadBody);
+
+const conversation = el('section', 'conversation');
+const convHeader = el('header', 'conversation-header');
+const title = el('span', 'title');
+const stateLabel = el('span', 'state-label');
+const costLabel = el('span', 'cost');
+convHeader.append(title, stateLabel, costLabel);
+let olderRequested = false;
+function loadOlder(): void {
+  if (!model || olderButton.hidden || olderRequested) return;
+  olderRequested = true;
+  post({ type: 'loadOlder', agentId: model.agentId, beforeSeq: model.firstSeq });
+}
+const olderButton = iconButton('history', 'Load earlier events', loadOlder, 'Load earlier events');
+olderButton.classList.add('older');
+olderButton.hidden = true;
+const open = new Map<string, Set<number>>();
+const list = new VirtualList(
+  (block) => renderBlock(block, { agentName: selected()?.name ?? '', open: openSet() }),
+  loadOlder, // reaching the top of what is loaded fetches the page before it
+);
+const cogitating = new Cogitating();
+const localNote = el('div', 'local-note');
+localNote.setAttribute('role', 'status');
+const approvals = el('div', 'approvals');
+approvals.hidden = true;
+const composer = new Composer({
+  send: (text) => {
+    if (selectedId) post({ type: 'send', agentId: selectedId, text });
+    note();
+    list.scrollToEnd();
+  },
+  stop: () => {
+    if (selectedId && isWorking()) post({ type: 'interrupt', agentId: selectedId });
+  },
+  command: runSlash,
+});
+conversation.append(
+  convHeader,
+  olderButton,
+  list.viewport,
+  cogitating.root,
+  localNote,
+  approvals,
+  composer.root,
+);
+
+const workersSection = el('details', 'workers');
+workersSection.open = true;
+const workersSummary = el('summary');
+const workersTitle = el('h2', undefined, 'Workers');
+workersSummary.append(
+  workersTitle,
+  iconButton('plug', 'Attach a worker by URL', () => post({ type: 'attachWorker' }), 'Attach'),
+);
+const workersBody = el('div', 'workers-body');
+workersSection.append(workersSummary, workersBody);
+root.replaceChildren(notices, squadSection, conversation, workersSection);
+
+// --- state --------------------------------------------------------------------------------
+let workers: WorkersMessage | undefined;
+let squad: SquadMessage | undefined;
+let selectedId: string | undefined;
+let model: TranscriptModel | undefined;
+let raw: AgentEventEnvelope[] = [];
+let pending: AgentEventEnvelope[] = [];
+let frame = 0;
+let openRequested = false;
+
+function selected(): AgentRow | undefined {
+  return squad?.agents.find((a) => a.id === selectedId);
+}
+function openSet(): Set<number> {
+  const id = selectedId ?? '';
+  let set = open.get(id);
+  if (!set) open.set(id, (set = new Set()));
+  return set;
+}
+function isWorking(): boolean {
+  const state = model?.state ?? selected()?.state;
+  return state === 'working' || state === 'summoned';
+}
+function save(): void {
+  vscode.setState({ workers, squad, selectedId } satisfies SavedState);
+}
+function note(...lines: string[]): void {
+  localNote.replaceChildren(...lines.map((l) => el('div', undefined, l)));
 }
 
-function button(
-  label: string,
-  icon: string,
-  title: string,
-  message: WebviewMessage,
-): HTMLButtonElement {
-  const b = el('button', 'action');
-  b.type = 'button';
-  b.title = title;
-  b.setAttribute('aria-label', title);
-  b.append(el('span', `codicon codicon-${icon}`), el('span', 'label', label));
-  b.addEventListener('click', () => vscode.postMessage(message));
-  return b;
-}
-
-function statusText(w: WorkerRow): string {
-  if (w.status === 'connected')
-    return `connected${w.rttMs !== undefined ? ` · ${w.rttMs} ms` : ''}`;
-  return w.error ? `${w.status}: ${w.error}` : w.status;
-}
-
-function workerRow(w: WorkerRow): HTMLElement {
-  const row = el('li', `worker status-${w.status}`);
-  row.tabIndex = 0;
-  row.setAttribute('aria-label', `Worker ${w.name}, ${statusText(w)}`);
-  const head = el('div', 'worker-head');
-  head.append(
-    el('span', 'dot'),
-    el('span', 'name', w.name),
-    el('span', 'badge', w.isLocal ? 'local' : 'remote'),
-  );
-  const details = el('div', 'details');
-  details.append(el('span', undefined, statusText(w)));
-  details.append(
-    el('span', undefined, `agents ${w.agents}${w.maxAgents ? ` / ${w.maxAgents}` : ''}`),
-  );
-  if (w.platform) details.append(el('span', undefined, w.platform));
-  const engines = el('div', 'engines');
-  for (const e of w.engines) {
-    const tag = el('span', `engine ${e.available ? 'ok' : 'missing'}`, e.name);
-    if (e.reason) tag.title = e.reason;
-    engines.append(tag);
+function runSlash(name: string, args: string): boolean {
+  const agent = selected();
+  void args;
+  switch (name) {
+    case 'help':
+      note('Commands:', ...SLASH_HELP.map(([c, d]) => `${c} — ${d}`));
+      return true;
+    case 'cost':
+      if (!agent || !model) return (note('Nobody is selected.'), true);
+      note(
+        `${agent.name}: ${formatTokens(model.inputTokens)} tokens in, ${formatTokens(model.outputTokens)} out, ${formatCost(model.costUsd)}${olderButton.hidden ? '' : ' (in the part of the transcript loaded)'}.`,
+      );
+      return true;
+    case 'status':
+      if (!agent) return (note('Nobody is selected.'), true);
+      note(
+        `${agent.name}: ${agent.state}${agent.stateReason ? ` (${agent.stateReason})` : ''} on ${agent.workerName}, ${agent.engine} engine, ${model?.lastSeq ?? 0} events.`,
+      );
+      return true;
+    case 'stop':
+      if (agent) post({ type: 'interrupt', agentId: agent.id });
+      return true;
+    case 'dismiss':
+      if (!agent) return (note('Nobody is selected.'), true);
+      if (agent.isJake) return (note('Jake cannot be dismissed: he runs the place.'), true);
+      post({ type: 'dismiss', agentId: agent.id });
+      return true;
+    default:
+      note(`Unknown command /${name}. Type /help for the list.`);
+      return false;
   }
-  const url = el('div', 'url', w.url);
-  const actions = el('div', 'row-actions');
-  if (w.isLocal)
-    actions.append(
-      button('Restart', 'debug-restart', 'Restart the local worker', {
-        type: 'restartLocalWorker',
-      }),
-    );
-  else
-    actions.append(
-      button('Detach', 'debug-disconnect', `Detach ${w.name}`, {
-        type: 'detachWorker',
-        workerId: w.id,
-      }),
-    );
-  row.append(head, details, engines, url, actions);
-  return row;
 }
 
-function render(message: Extract<HostMessage, { type: 'workers' }>): void {
-  const section = el('section', 'workers');
-  const header = el('header');
-  header.append(
-    el('h2', undefined, 'Workers'),
-    button('Attach', 'plug', 'Attach a worker by URL', { type: 'attachWorker' }),
+// --- rendering ----------------------------------------------------------------------------
+function renderConversation(): void {
+  const agent = selected();
+  conversation.hidden = !agent;
+  if (!agent) return;
+  title.textContent = agent.isJake ? `${agent.name} · The Proprietor` : agent.name;
+  const state = model?.state ?? agent.state;
+  const shownState = agent.state === 'lost' ? 'lost' : state;
+  stateLabel.textContent = `${shownState}${agent.stateReason && shownState === 'waiting' ? ` (${agent.stateReason})` : ''}`;
+  stateLabel.className = `state-label state-${shownState}`;
+  const tokensIn = Math.max(model?.inputTokens ?? 0, agent.inputTokens);
+  const tokensOut = Math.max(model?.outputTokens ?? 0, agent.outputTokens);
+  const cost = Math.max(model?.costUsd ?? 0, agent.costUsd);
+  costLabel.textContent = `${formatTokens(tokensIn)} in · ${formatTokens(tokensOut)} out · ${formatCost(cost)}`;
+  const working = isWorking() && agent.state !== 'lost';
+  cogitating.set(working, agent.name);
+  composer.configure(agent.name, working, agent.state !== 'lost' && agent.state !== 'dismissed');
+  renderApprovals(
+    approvals,
+    (squad?.approvals ?? []).filter((a) => a.agentId === agent.id),
+    agent.name,
+    post,
   );
-  section.append(header);
-  if (message.workers.length === 0) {
-    section.append(
-      el(
-        'p',
-        'empty',
-        message.localWorkerEnabled
-          ? 'Starting the local worker…'
-          : 'No workers. Attach one by URL, or enable tavern.localWorker.enabled.',
-      ),
-    );
+}
+
+function select(agentId: string): void {
+  if (agentId === selectedId && model) return;
+  selectedId = agentId;
+  model = undefined;
+  raw = [];
+  pending = [];
+  list.reset([]);
+  note();
+  if (squad) renderSquad(squadBody, squad, selectedId, post, select);
+  renderConversation();
+  save();
+  openRequested = true;
+  post({ type: 'openAgent', agentId });
+}
+
+function flush(): void {
+  frame = 0;
+  if (!model || pending.length === 0) return;
+  const batch = pending;
+  pending = [];
+  model.append(batch);
+  raw.push(...batch);
+  list.update(model.blocks);
+  renderConversation();
+}
+
+function onHostMessage(message: HostMessage): void {
+  switch (message.type) {
+    case 'workers':
+      workers = message;
+      renderWorkers(workersBody, message, post);
+      workersTitle.textContent = `Workers (${message.workers.filter((w) => w.status === 'connected').length}/${message.workers.length})`;
+      save();
+      return;
+    case 'squad': {
+      squad = message;
+      const known = message.agents.some((a) => a.id === selectedId);
+      if (!known && message.agents[0]) select(message.agents[0].id);
+      renderSquad(squadBody, message, selectedId, post, select);
+      renderConversation();
+      save();
+      return;
+    }
+    case 'transcript': {
+      if (message.agentId !== selectedId) return;
+      // reset: the newest page; otherwise an older page goes before what is shown.
+      raw = message.reset ? message.events : [...message.events, ...raw];
+      model = new TranscriptModel(message.agentId);
+      model.append(raw);
+      olderButton.hidden = !message.more;
+      olderRequested = false;
+      if (message.reset) list.reset(model.blocks);
+      else list.prepended(model.blocks, message.events[message.events.length - 1]?.seq ?? 0);
+      renderConversation();
+      return;
+    }
+    case 'events':
+      if (message.agentId !== selectedId || !model) return;
+      pending.push(...message.events);
+      frame ||= requestAnimationFrame(flush);
+      return;
+    case 'notice': {
+      const n = el('div', `notice ${message.level}`);
+      n.setAttribute('role', message.level === 'error' ? 'alert' : 'status');
+      n.append(
+        el('span', undefined, message.text),
+        iconButton('close', 'Dismiss this message', () => n.remove()),
+      );
+      notices.append(n);
+      return;
+    }
   }
-  const list = el('ul', 'worker-list');
-  for (const w of message.workers) list.append(workerRow(w));
-  section.append(list);
-  const note = el(
-    'p',
-    'note',
-    'Jake, the squad and live transcripts arrive in a later version of this panel.',
-  );
-  root.replaceChildren(section, note);
-  vscode.setState(message);
 }
 
+// Links in transcripts open through VS Code (the host allows http(s) and mailto only).
+document.addEventListener('click', (event) => {
+  const link = (event.target as Element | null)?.closest?.('a');
+  if (!link) return;
+  event.preventDefault();
+  const href = link.getAttribute('href');
+  if (href) post({ type: 'openLink', href });
+});
+
+// Timings (performance.measure) for the panel benchmark: validation and drawing.
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const t0 = performance.now();
   const message = parseHostMessage(event.data);
-  if (!message) return;
-  if (message.type === 'workers') render(message);
-  else {
-    const notice = el('p', `notice ${message.level}`, message.text);
-    notice.setAttribute('role', message.level === 'error' ? 'alert' : 'status');
-    root.prepend(notice);
+  const t1 = performance.now();
+  if (message) onHostMessage(message);
+  if (message?.type === 'transcript') {
+    performance.measure('tavern:validate', { start: t0, end: t1 });
+    performance.measure('tavern:draw', { start: t1, end: performance.now() });
   }
 });
 
 // Survive hide/show: paint the last state at once, then ask the host for fresh data.
-const saved = parseHostMessage(vscode.getState());
-if (saved?.type === 'workers') render(saved);
-vscode.postMessage({ type: 'ready' });
+const saved = (vscode.getState() ?? {}) as SavedState;
+const savedWorkers = parseHostMessage(saved.workers);
+if (savedWorkers?.type === 'workers') onHostMessage(savedWorkers);
+selectedId = typeof saved.selectedId === 'string' ? saved.selectedId : undefined;
+const savedSquad = parseHostMessage(saved.squad);
+if (savedSquad?.type === 'squad') onHostMessage(savedSquad);
+else renderConversation();
+post({ type: 'ready' });
+if (selectedId && !openRequested) post({ type: 'openAgent', agentId: selectedId });

@@ -1,6 +1,7 @@
 // Messages between the extension host and the Tavern webview, zod-checked on both sides.
 // One schema per message in a discriminated union; names say who sends them.
 import { z } from 'zod';
+import { AgentEventEnvelopeSchema, AgentStateSchema } from './agentEvents';
 
 export const WorkerRowSchema = z.object({
   id: z.string(),
@@ -19,12 +20,66 @@ export const WorkerRowSchema = z.object({
 });
 export type WorkerRow = z.infer<typeof WorkerRowSchema>;
 
+/** Jake or one of the squad, as the squad list shows it. */
+export const AgentRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  isJake: z.boolean(),
+  /** `lost` while its worker is unreachable. */
+  state: z.union([AgentStateSchema, z.literal('lost')]),
+  stateReason: z.string().optional(),
+  workerName: z.string(),
+  engine: z.string(),
+  description: z.string().optional(),
+  pendingApprovals: z.number().int().nonnegative(),
+  inputTokens: z.number().nonnegative(),
+  outputTokens: z.number().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
+export type AgentRow = z.infer<typeof AgentRowSchema>;
+
+/** A permission request waiting for the human: a tool use, or a plan to approve. */
+export const ApprovalSchema = z.object({
+  agentId: z.string(),
+  requestId: z.string(),
+  tool: z.string(),
+  input: z.unknown(),
+  request: z.enum(['tool', 'plan']),
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const FolderSchema = z.object({ id: z.string(), name: z.string() });
+
 /** Host -> webview. */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('workers'),
     workers: z.array(WorkerRowSchema),
     localWorkerEnabled: z.boolean(),
+  }),
+  z.object({
+    type: z.literal('squad'),
+    folders: z.array(FolderSchema),
+    folder: z.string().optional(),
+    agents: z.array(AgentRowSchema),
+    approvals: z.array(ApprovalSchema),
+    /** Why the squad cannot be shown (no folder open, read-only window...). */
+    note: z.string().optional(),
+  }),
+  /** A page of one agent's transcript: `reset` replaces what is shown, otherwise appends. */
+  z.object({
+    type: z.literal('transcript'),
+    agentId: z.string(),
+    reset: z.boolean(),
+    /** Older events exist before the first one sent. */
+    more: z.boolean(),
+    events: z.array(AgentEventEnvelopeSchema),
+  }),
+  /** Live events of the agent being shown, batched by the host. */
+  z.object({
+    type: z.literal('events'),
+    agentId: z.string(),
+    events: z.array(AgentEventEnvelopeSchema),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string() }),
 ]);
@@ -36,6 +91,26 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('attachWorker') }),
   z.object({ type: z.literal('detachWorker'), workerId: z.string() }),
   z.object({ type: z.literal('restartLocalWorker') }),
+  z.object({ type: z.literal('summonAgent') }),
+  z.object({ type: z.literal('selectFolder'), folder: z.string() }),
+  z.object({ type: z.literal('openAgent'), agentId: z.string() }),
+  z.object({ type: z.literal('loadOlder'), agentId: z.string(), beforeSeq: z.number().int() }),
+  z.object({
+    type: z.literal('send'),
+    agentId: z.string(),
+    text: z.string().min(1).max(200_000),
+  }),
+  z.object({ type: z.literal('interrupt'), agentId: z.string() }),
+  z.object({ type: z.literal('dismiss'), agentId: z.string() }),
+  z.object({
+    type: z.literal('answer'),
+    agentId: z.string(),
+    requestId: z.string(),
+    decision: z.enum(['allow', 'deny']),
+    always: z.boolean().optional(),
+    message: z.string().max(20_000).optional(),
+  }),
+  z.object({ type: z.literal('openLink'), href: z.string().max(4_000) }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 

@@ -23,6 +23,15 @@ export class Config {
   get nameTheme(): string {
     return this.section.get<string>('names.theme', 'lotr');
   }
+  get jakeEngine(): 'claude' | 'scripted' {
+    return this.section.get<'claude' | 'scripted'>('jake.engine', 'claude');
+  }
+  get jakeModel(): string | undefined {
+    return this.section.get<string>('jake.model') || undefined;
+  }
+  get notifyOnApproval(): boolean {
+    return this.section.get<boolean>('notifications.approvals', true);
+  }
   get notifyOnReport(): boolean {
     return this.section.get<boolean>('notifications.reports', true);
   }

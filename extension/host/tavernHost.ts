@@ -7,14 +7,14 @@ import { WorkerPool } from '../core/workers/workerPool';
 import { Config } from './config';
 import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
-import { WorkersViewProvider } from './workersView';
+import { TavernPanel } from './tavernPanel';
 
 export class TavernHost implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Tavern', { log: true });
   readonly config = new Config();
   readonly pool: WorkerPool;
   readonly store: WorkerStore;
-  readonly view: WorkersViewProvider;
+  readonly view: TavernPanel;
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
   private local: LocalWorker | undefined;
@@ -33,20 +33,22 @@ export class TavernHost implements vscode.Disposable {
       log: (m) => this.log.debug(m),
     });
     this.store = new WorkerStore(this.config, context.secrets);
-    this.view = new WorkersViewProvider(
+    this.coordinators = new Coordinators(this.pool, this.config, this.log);
+    this.view = new TavernPanel(
       context.extensionUri,
       this.pool,
+      this.coordinators,
       () => this.config.localWorkerEnabled,
     );
-    this.coordinators = new Coordinators(this.pool, this.config, this.log);
     this.status.name = 'Tavern';
     this.status.command = 'tavern.openPanel';
     this.disposables.push(
       this.log,
       this.status,
       this.view,
-      vscode.window.registerWebviewViewProvider(WorkersViewProvider.viewId, this.view),
-      { dispose: this.pool.onChanged(() => this.updateStatus()).dispose },
+      vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
+      this.pool.onChanged(() => this.updateStatus()),
+      this.coordinators.approvals.onChanged(() => this.updateStatus()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.restartLocalWorkerOn.some((key) => e.affectsConfiguration(key)))
           void this.restartLocalWorker();
@@ -70,6 +72,7 @@ export class TavernHost implements vscode.Disposable {
 
   dispose(): void {
     void this.local?.dispose();
+    this.view.dispose();
     this.coordinators.dispose();
     this.pool.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
@@ -135,10 +138,17 @@ export class TavernHost implements vscode.Disposable {
   private updateStatus(): void {
     const workers = this.pool.summaries();
     const up = workers.filter((w) => w.status === 'connected').length;
-    const agents = workers.reduce((n, w) => n + w.agents, 0);
-    this.status.text = `$(server-process) ${up}/${workers.length} workers · ${agents} agents`;
-    this.status.tooltip = workers.length
-      ? workers.map((w) => `${w.name}: ${w.status}`).join('\n')
-      : 'Tavern: no workers';
+    const working = this.coordinators
+      .all()
+      .reduce((n, p) => n + p.coordinator.list().filter((a) => a.state === 'working').length, 0);
+    const approvals = this.coordinators.approvals.size;
+    this.status.text = `$(server-process) ${up}/${workers.length} · $(pulse) ${working}${approvals ? ` · $(bell-dot) ${approvals}` : ''}`;
+    this.status.tooltip = [
+      `Tavern: ${up} of ${workers.length} workers connected, ${working} agents working, ${approvals} approvals pending`,
+      ...workers.map((w) => `${w.name}: ${w.status}`),
+    ].join('\n');
+    this.status.backgroundColor = approvals
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
   }
 }

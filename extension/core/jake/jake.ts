@@ -40,6 +40,8 @@ export class Jake {
   private readonly session: EngineSession;
   private readonly queue: string[] = [];
   private running = false;
+  /** Since this window opened (older turns are in the transcript). */
+  private readonly totals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
   private pendingReports: string[] = [];
   private reportFlush: NodeJS.Immediate | undefined;
   private readonly disposables: { dispose(): void }[] = [];
@@ -100,6 +102,16 @@ export class Jake {
   }
   get busy(): boolean {
     return this.running;
+  }
+  /** Jake's row in the squad list. */
+  get status(): {
+    state: AgentRecord['state'];
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number;
+    engine: string;
+  } {
+    return { state: this.record.state, ...this.totals, engine: this.record.engine };
   }
 
   /** The human (or the Tavern) says something to Jake; turns run one at a time, in order. */
@@ -191,6 +203,11 @@ export class Jake {
       event,
     };
     this.record.lastSeq = this.seq;
+    if (event.kind === 'result') {
+      this.totals.inputTokens += event.inputTokens + event.cacheReadTokens + event.cacheWriteTokens;
+      this.totals.outputTokens += event.outputTokens;
+      this.totals.costUsd += event.costUsd;
+    }
     if (event.kind === 'state') {
       this.record.state = event.state;
       this.save();

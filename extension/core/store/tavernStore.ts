@@ -152,16 +152,18 @@ export class TavernStore {
     agentId: string,
     options: { beforeSeq?: number; limit: number },
   ): Promise<AgentEventEnvelope[]> {
+    await this.flush(); // what was appended a moment ago belongs in the page
     const dir = this.dirs.get(agentId);
     const file = dir ? join(dir, 'transcript.jsonl') : undefined;
     if (!file || !existsSync(file)) return [];
-    const page: AgentEventEnvelope[] = [];
+    let page: AgentEventEnvelope[] = [];
     for await (const envelope of readEnvelopes(file)) {
       if (options.beforeSeq !== undefined && envelope.seq >= options.beforeSeq) break;
       page.push(envelope);
-      if (page.length > options.limit) page.shift();
+      // Trim in chunks: shifting one at a time is quadratic on a long transcript.
+      if (page.length >= 2 * options.limit) page = page.slice(-options.limit);
     }
-    return page;
+    return page.slice(-options.limit);
   }
 
   async dispose(): Promise<void> {

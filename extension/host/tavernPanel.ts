@@ -1,0 +1,309 @@
+// The Tavern side panel (view `tavern.panel`): feeds the webview the workers, the squad of
+// the project on screen, the transcript of the agent on screen (a page from .tavern/, then
+// live events batched every 16 ms) and the pending approvals, and turns the webview's
+// messages into coordinator calls. Messages are zod-checked both ways.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { AgentEventEnvelope } from '../../protocol/agentEvents';
+import {
+  parseWebviewMessage,
+  type AgentRow,
+  type HostMessage,
+  type WebviewMessage,
+} from '../../protocol/webview';
+import { renderWebviewHtml } from '../core/webviewHtml';
+import type { WorkerPool } from '../core/workers/workerPool';
+import type { Coordinators, Project } from './coordinators';
+
+/** The newest events shown first (fast to paint); older pages load as the user scrolls up. */
+const FIRST_PAGE = 2_000;
+const OLDER_PAGE = 5_000;
+const LIVE_BATCH_MS = 16;
+const SAFE_LINK = /^(https?:|mailto:)/i;
+
+export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = 'tavern.panel';
+  private view: vscode.WebviewView | undefined;
+  private folderPath: string | undefined;
+  private shown: string | undefined;
+  private live: AgentEventEnvelope[] = [];
+  private liveTimer: NodeJS.Timeout | undefined;
+  private squadTimer: NodeJS.Timeout | undefined;
+  private loading = 0;
+  private readonly disposables: { dispose(): void }[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly pool: WorkerPool,
+    private readonly projects: Coordinators,
+    private readonly localWorkerEnabled: () => boolean,
+  ) {
+    this.folderPath = projects.all()[0]?.folder.uri.fsPath;
+    projects.panelVisible = () => this.view?.visible === true;
+    this.disposables.push(
+      pool.onChanged(() => {
+        this.postWorkers();
+        this.postSquadSoon();
+      }),
+      projects.approvals.onChanged(() => this.postSquadSoon()),
+    );
+    for (const project of projects.all()) {
+      const forward = (e: AgentEventEnvelope): void => this.forward(project, e);
+      this.disposables.push(
+        project.coordinator.onAgentChanged(() => this.postSquadSoon()),
+        project.coordinator.onAgentEvent(forward),
+        project.jake.onEvent((e) => {
+          forward(e);
+          if (e.event.kind === 'state' || e.event.kind === 'result') this.postSquadSoon();
+        }),
+      );
+    }
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    const assets = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    view.webview.options = { enableScripts: true, localResourceRoots: [assets] };
+    const asset = (name: string): string =>
+      view.webview.asWebviewUri(vscode.Uri.joinPath(assets, name)).toString();
+    view.webview.html = renderWebviewHtml({
+      cspSource: view.webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: asset('main.js'),
+      styleUri: asset('styles.css'),
+      codiconUri: asset('codicon.css'),
+    });
+    view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw), this, this.disposables);
+    view.onDidDispose(() => (this.view = undefined), this, this.disposables);
+  }
+
+  notice(level: 'info' | 'error', text: string): void {
+    this.post({ type: 'notice', level, text });
+  }
+
+  dispose(): void {
+    clearTimeout(this.liveTimer);
+    clearTimeout(this.squadTimer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private project(): Project | undefined {
+    return this.projects.get(this.folderPath) ?? this.projects.all()[0];
+  }
+
+  private onMessage(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) return; // not ours or malformed: ignore, never act on it
+    void this.handle(message).catch((error: unknown) =>
+      this.notice('error', error instanceof Error ? error.message : String(error)),
+    );
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    const project = this.project();
+    switch (message.type) {
+      case 'ready':
+        this.postWorkers();
+        this.postSquad();
+        return;
+      case 'attachWorker':
+      case 'summonAgent':
+        await vscode.commands.executeCommand(`tavern.${message.type}`);
+        return;
+      case 'detachWorker':
+        await vscode.commands.executeCommand('tavern.detachWorker', message.workerId);
+        return;
+      case 'restartLocalWorker':
+        await vscode.commands.executeCommand('tavern.restartLocalWorker');
+        return;
+      case 'selectFolder':
+        if (this.projects.get(message.folder)) this.folderPath = message.folder;
+        this.postSquad();
+        return;
+      case 'openAgent':
+        return this.open(message.agentId);
+      case 'loadOlder': {
+        if (!project) return;
+        const events = await this.page(project, message.agentId, message.beforeSeq);
+        const more = (events[0]?.seq ?? 1) > 1;
+        this.post({ type: 'transcript', agentId: message.agentId, reset: false, more, events });
+        return;
+      }
+      case 'send':
+        if (!project) throw new Error('Open a folder first: agents belong to a workspace folder.');
+        if (message.agentId === 'jake') project.jake.send(message.text);
+        else await project.coordinator.send(message.agentId, message.text);
+        return;
+      case 'interrupt':
+        if (!project) return;
+        if (message.agentId === 'jake') await project.jake.interrupt();
+        else await project.coordinator.interrupt(message.agentId);
+        return;
+      case 'dismiss':
+        if (project && message.agentId !== 'jake')
+          await project.coordinator.dismiss(message.agentId);
+        return;
+      case 'answer': {
+        const answered = this.projects.approvals.answer(
+          message.agentId,
+          message.requestId,
+          {
+            decision: message.decision,
+            ...(message.message ? { message: message.message } : {}),
+          },
+          message.always === true,
+        );
+        if (!answered)
+          this.notice(
+            'info',
+            'That request was already settled (answered elsewhere, timed out or interrupted).',
+          );
+        return;
+      }
+      case 'openLink':
+        if (SAFE_LINK.test(message.href))
+          await vscode.env.openExternal(vscode.Uri.parse(message.href));
+        else
+          this.notice(
+            'info',
+            `Tavern opens only http(s) and mailto links, not ${message.href.slice(0, 80)}`,
+          );
+        return;
+    }
+  }
+
+  private page(
+    project: Project,
+    agentId: string,
+    beforeSeq?: number,
+  ): Promise<AgentEventEnvelope[]> {
+    const options =
+      beforeSeq !== undefined ? { limit: OLDER_PAGE, beforeSeq } : { limit: FIRST_PAGE };
+    return agentId === 'jake'
+      ? project.jake.transcript(options)
+      : project.coordinator.transcript(agentId, options);
+  }
+
+  /** Shows an agent: its newest page, then whatever arrived while that was read. */
+  private async open(agentId: string): Promise<void> {
+    const project = this.project();
+    if (!project) return;
+    this.shown = agentId;
+    this.live = [];
+    const ticket = ++this.loading;
+    try {
+      const events = await this.page(project, agentId);
+      if (ticket !== this.loading) return; // another agent was opened meanwhile
+      const more = (events[0]?.seq ?? 1) > 1;
+      this.post({ type: 'transcript', agentId, reset: true, more, events });
+    } finally {
+      if (ticket === this.loading) {
+        this.loading = 0;
+        this.flushLive();
+      }
+    }
+  }
+
+  private forward(project: Project, envelope: AgentEventEnvelope): void {
+    if (project !== this.project() || envelope.agentId !== this.shown || !this.view) return;
+    this.live.push(envelope);
+    if (!this.loading) this.liveTimer ??= setTimeout(() => this.flushLive(), LIVE_BATCH_MS);
+  }
+
+  private flushLive(): void {
+    clearTimeout(this.liveTimer);
+    this.liveTimer = undefined;
+    if (!this.shown || this.live.length === 0) return;
+    const events = this.live;
+    this.live = [];
+    this.post({ type: 'events', agentId: this.shown, events });
+  }
+
+  private postWorkers(): void {
+    this.post({
+      type: 'workers',
+      workers: this.pool.summaries(),
+      localWorkerEnabled: this.localWorkerEnabled(),
+    });
+  }
+
+  private postSquadSoon(): void {
+    this.squadTimer ??= setTimeout(() => {
+      this.squadTimer = undefined;
+      this.postSquad();
+    }, 50);
+  }
+
+  private postSquad(): void {
+    if (!this.view) return;
+    const project = this.project();
+    const folders = this.projects
+      .all()
+      .map((p) => ({ id: p.folder.uri.fsPath, name: p.folder.name }));
+    if (!project) {
+      this.post({
+        type: 'squad',
+        folders,
+        agents: [],
+        approvals: [],
+        note: 'Open a folder to meet Jake: agents and transcripts belong to a workspace folder.',
+      });
+      return;
+    }
+    const folder = project.folder.uri.fsPath;
+    const approvals = this.projects.approvals.list(folder);
+    const pendingFor = (id: string): number => approvals.filter((a) => a.agentId === id).length;
+    const workerName = new Map(this.pool.summaries().map((w) => [w.id, w.name]));
+    const jake = project.jake.status;
+    const rows: AgentRow[] = [
+      {
+        id: 'jake',
+        name: 'Jake',
+        isJake: true,
+        state: jake.state as AgentRow['state'],
+        ...(jake.state === 'waiting' ? { stateReason: 'input' } : {}),
+        workerName: 'extension host',
+        engine: jake.engine === 'scripted' ? 'scripted (offline demo)' : jake.engine,
+        description: 'Coordinator: tell him what you need; he summons the squad.',
+        pendingApprovals: pendingFor('jake'),
+        inputTokens: jake.inputTokens,
+        outputTokens: jake.outputTokens,
+        costUsd: jake.costUsd,
+      },
+      ...project.coordinator.list().map((a): AgentRow => ({
+        id: a.id,
+        name: a.name,
+        isJake: false,
+        state: a.state,
+        ...(a.stateReason ? { stateReason: a.stateReason } : {}),
+        workerName: workerName.get(a.workerId) ?? a.workerId,
+        engine: a.engine,
+        ...(a.assignment ? { description: a.assignment.split('\n')[0]!.slice(0, 160) } : {}),
+        pendingApprovals: pendingFor(a.id),
+        inputTokens: a.inputTokens,
+        outputTokens: a.outputTokens,
+        costUsd: a.costUsd,
+      })),
+    ];
+    this.post({
+      type: 'squad',
+      folders,
+      folder,
+      agents: rows,
+      approvals: approvals.map(({ agentId, requestId, tool, input, request }) => ({
+        agentId,
+        requestId,
+        tool,
+        input,
+        request,
+      })),
+      ...(project.coordinator.store.readOnly
+        ? { note: 'Read-only: another window owns this project. Summon and message agents there.' }
+        : {}),
+    });
+  }
+
+  private post(message: HostMessage): void {
+    void this.view?.webview.postMessage(message);
+  }
+}

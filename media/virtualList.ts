@@ -1,0 +1,146 @@
+// A virtualized transcript: only the blocks near the viewport are in the DOM; the rest are
+// two spacers sized from measured (or estimated) heights. It sticks to the bottom while the
+// user is there, and stays put when they scroll up to read.
+import { el } from './dom';
+import type { Block } from './transcriptModel';
+
+const ESTIMATE_PX = 44;
+const OVERSCAN_PX = 500;
+const STICK_PX = 40;
+
+interface Rendered {
+  version: number;
+  node: HTMLElement;
+}
+
+export class VirtualList {
+  readonly viewport = el('div', 'transcript');
+  private readonly top = el('div', 'spacer');
+  private readonly items = el('div', 'items');
+  private readonly bottom = el('div', 'spacer');
+  private readonly heights = new Map<number, number>();
+  private rendered = new Map<number, Rendered>();
+  private blocks: readonly Block[] = [];
+  private stick = true;
+  private frame = 0;
+
+  constructor(
+    private readonly renderBlock: (block: Block) => HTMLElement,
+    private readonly onNearTop: () => void,
+  ) {
+    this.viewport.tabIndex = 0;
+    this.viewport.setAttribute('role', 'log');
+    this.viewport.append(this.top, this.items, this.bottom);
+    this.viewport.addEventListener('scroll', () => {
+      const { scrollHeight, scrollTop, clientHeight } = this.viewport;
+      this.stick = scrollHeight - scrollTop - clientHeight < STICK_PX;
+      if (scrollTop < OVERSCAN_PX) this.onNearTop();
+      this.schedule();
+    });
+    new ResizeObserver(() => this.schedule()).observe(this.items);
+  }
+
+  /** Shows another transcript (or the same one rebuilt): forget every node and height. */
+  reset(blocks: readonly Block[]): void {
+    this.blocks = blocks;
+    this.heights.clear();
+    this.rendered = new Map();
+    this.stick = true;
+    this.render();
+  }
+
+  /** The blocks changed in place or grew: redraw what is visible. */
+  update(blocks: readonly Block[]): void {
+    this.blocks = blocks;
+    this.render();
+  }
+
+  /**
+   * Older blocks were put before the ones shown (keys up to `lastOlderKey`): keep what the
+   * user is reading where it is by moving the scroll position down by their height.
+   */
+  prepended(blocks: readonly Block[], lastOlderKey: number): void {
+    let added = 0;
+    for (const b of blocks) {
+      if (b.key > lastOlderKey) break;
+      added += this.height(b);
+    }
+    this.blocks = blocks;
+    this.render(this.stick ? undefined : this.viewport.scrollTop + added);
+  }
+
+  /** How many blocks are in the DOM right now (the bound the panel keeps). */
+  get renderedCount(): number {
+    return this.items.childElementCount;
+  }
+
+  scrollToEnd(): void {
+    this.stick = true;
+    this.render();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private height(block: Block): number {
+    return this.heights.get(block.key) ?? ESTIMATE_PX;
+  }
+
+  /** Draws the blocks around `target` (default: where the user is, or the end when stuck). */
+  private render(target?: number): void {
+    const blocks = this.blocks;
+    const view = this.viewport.clientHeight || 600;
+    let total = 0;
+    for (const b of blocks) total += this.height(b);
+    const scrollTop = this.stick ? Math.max(0, total - view) : (target ?? this.viewport.scrollTop);
+    const from = scrollTop - OVERSCAN_PX;
+    const to = scrollTop + view + OVERSCAN_PX;
+    let offset = 0;
+    let first = blocks.length;
+    let firstOffset = 0;
+    let last = blocks.length;
+    for (let i = 0; i < blocks.length; i++) {
+      const h = this.height(blocks[i]!);
+      if (first === blocks.length && offset + h >= from) {
+        first = i;
+        firstOffset = offset;
+      }
+      if (offset > to) {
+        last = i;
+        break;
+      }
+      offset += h;
+    }
+    const next = new Map<number, Rendered>();
+    const nodes: HTMLElement[] = [];
+    for (let i = first; i < last; i++) {
+      const block = blocks[i]!;
+      const known = this.rendered.get(block.key);
+      const node = known && known.version === block.version ? known.node : this.renderBlock(block);
+      node.dataset.key = String(block.key);
+      next.set(block.key, { version: block.version, node });
+      nodes.push(node);
+    }
+    const same =
+      nodes.length === this.items.childElementCount &&
+      nodes.every((n, i) => this.items.children[i] === n);
+    if (!same) this.items.replaceChildren(...nodes);
+    this.rendered = next;
+    // Measure what is shown; the spacers carry everything else.
+    for (let i = first; i < last; i++) {
+      const block = blocks[i]!;
+      this.heights.set(block.key, next.get(block.key)!.node.offsetHeight);
+    }
+    let below = 0;
+    for (let i = last; i < blocks.length; i++) below += this.height(blocks[i]!);
+    this.top.style.height = `${firstOffset}px`;
+    this.bottom.style.height = `${below}px`;
+    if (this.stick) this.viewport.scrollTop = this.viewport.scrollHeight;
+    else if (target !== undefined) this.viewport.scrollTop = target;
+  }
+}
