@@ -73,22 +73,76 @@ function activationMs(dir) {
   return undefined;
 }
 
+/** Bundles the e2e fake Anthropic API (TypeScript) and starts it; resolves with its URL. */
+async function startFakeApi(base, workspace) {
+  const { build } = await import('esbuild');
+  const out = join(base, 'fakeApiServer.cjs');
+  await build({
+    entryPoints: [join(root, 'test', 'e2e', 'fakeApiServer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+  });
+  const child = start(process.execPath, [out, workspace]);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the fake API exited with ${code}`)));
+    createInterface({ input: child.stdout }).on(
+      'line',
+      (l) => l.startsWith('FAKE_API_URL=') && resolve(l.slice('FAKE_API_URL='.length)),
+    );
+  });
+}
+
+/** The Tavern webview inside the workbench (two nested iframes). */
+const tavernView = (page) =>
+  page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
 async function main() {
   const vsix = join(root, 'tavern-0.1.0.vsix');
   if (!existsSync(vsix)) execFileSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
   const base = mkdtempSync(join(tmpdir(), 'tavern-e2e-'));
   const workspace = join(base, 'workspace');
   const remoteDir = join(base, 'remote');
-  mkdirSync(workspace, { recursive: true });
-  mkdirSync(remoteDir, { recursive: true });
+  const home = join(base, 'home');
+  for (const d of [workspace, remoteDir, home]) mkdirSync(d, { recursive: true });
   writeFileSync(join(workspace, 'README.md'), '# Demo workspace\n');
+
+  step = 'fake Anthropic API';
+  const apiUrl = await startFakeApi(base, workspace);
+  log(`fake Anthropic API on ${apiUrl}`);
+  // The real Claude Code CLI, from the Agent SDK's platform package (never bundled in the .vsix).
+  const claudePath = join(
+    root,
+    'node_modules',
+    '@anthropic-ai',
+    `claude-agent-sdk-${process.platform}-${process.arch}`,
+    'claude',
+  );
+
+  step = 'code-server';
   log('installing the .vsix into a fresh code-server');
   const cs = await launchCodeServer({
     vsix,
     workspace,
     base,
-    env: { TAVERN_CLAUDE_PREWARM: '0' },
-    settings: { 'workbench.colorTheme': 'Default Dark Modern' },
+    env: {
+      TAVERN_CLAUDE_PREWARM: '0',
+      TAVERN_CLAUDE_LOAD_SETTINGS: '0',
+      ANTHROPIC_BASE_URL: apiUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '0',
+      CLAUDE_CONFIG_DIR: join(home, '.claude'),
+      ENABLE_TOOL_SEARCH: 'false',
+      IS_SANDBOX: '1',
+    },
+    settings: {
+      'workbench.colorTheme': 'Default Dark Modern',
+      'tavern.claudePath': claudePath,
+      'tavern.jake.engine': 'claude',
+    },
   });
   groups.push({ stop: cs.stop });
   log(`code-server up on ${cs.port}`);
@@ -106,24 +160,72 @@ async function main() {
       '--disable-sync',
     ],
   });
+  let passed = 0;
+  const check = (what) => {
+    passed++;
+    log(`ok ${passed}: ${what}`);
+  };
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    step = 'workbench';
     await page.goto(cs.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     log('workbench loaded');
     await page.click('.activitybar [aria-label^="Tavern"]', { timeout: 60_000 });
-    const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const view = tavernView(page);
     await view
       .locator('li.worker.status-connected .name', { hasText: 'local' })
       .waitFor({ timeout: 90_000 });
-    log('the local worker is connected in the Tavern view');
-    await page.screenshot({ path: join(shots, '1-local-worker.png') });
-
+    await view.locator('li.agent', { hasText: 'The Proprietor' }).waitFor({ timeout: 30_000 });
+    check('the Tavern view shows Jake and the local worker connected');
+    await page.screenshot({ path: join(shots, '1-panel.png') });
     log(
       `activation: ${activationMs(cs.dirs.user) ?? '(not found in the logs)'} ms (from the extension's own log line)`,
     );
 
+    // Chat with Jake (the real Claude Agent SDK + Claude Code against the fake API).
+    step = 'chat with Jake';
+    const input = view.locator('textarea.input');
+    await input.click();
+    await input.fill('Have someone write notes.md for me, please.');
+    await input.press('Enter');
+    await view
+      .locator('.transcript .block.text', { hasText: 'STEP RIGHT UP' })
+      .waitFor({ timeout: 90_000 });
+    check('Jake answered in his own voice, streamed into the panel');
+
+    step = 'Jake summons an agent';
+    const agentRow = view.locator('li.agent:not(:first-child)').first();
+    await agentRow.waitFor({ timeout: 60_000 });
+    await view.locator('li.agent .badge.needs-approval').waitFor({ timeout: 90_000 });
+    check('Jake summoned an agent on the local worker; it asks for an approval (badge)');
+    await page.screenshot({ path: join(shots, '2-agent-needs-approval.png') });
+
+    step = 'approve from the panel';
+    await agentRow.click();
+    const card = view.locator('.approvals .approval', { hasText: 'Write' });
+    await card.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, '3-approval-card.png') });
+    await card.getByRole('button', { name: 'Allow Write once' }).click();
+    await view.locator('.transcript .block.report', { hasText: 'wrote notes.md' }).waitFor({
+      timeout: 90_000,
+    });
+    const notes = join(workspace, 'notes.md');
+    if (!existsSync(notes) || !readFileSync(notes, 'utf8').includes('kegs are counted'))
+      throw new Error('notes.md was not written by the agent');
+    check('the approval was answered in the panel; the agent wrote notes.md and reported done');
+    await page.screenshot({ path: join(shots, '4-agent-done.png') });
+
+    step = 'Jake hears the report';
+    await view.locator('li.agent', { hasText: 'The Proprietor' }).click();
+    await view
+      .locator('.transcript .block.text', { hasText: 'The scribe is DONE' })
+      .waitFor({ timeout: 90_000 });
+    check("the agent's report bubbled up to Jake, who told the user");
+    await page.screenshot({ path: join(shots, '5-jake-reports.png') });
+
     // A second tavern-worker, attached by URL through the command palette input box.
+    step = 'start a second worker';
     const worker = start(
       process.execPath,
       [
@@ -146,7 +248,6 @@ async function main() {
       ),
     );
     step = 'a wrong token';
-    // A wrong token gives a clear error and attaches nothing.
     await runCommand(page, 'Tavern: Attach Worker');
     await page
       .locator(ATTACH_INPUT)
@@ -155,61 +256,70 @@ async function main() {
     await page
       .locator('.notification-toast', { hasText: 'refused the token' })
       .waitFor({ timeout: 30_000 });
-    log('a wrong token shows a clear error');
-    await page.screenshot({ path: join(shots, '2-wrong-token.png') });
+    check('a wrong token shows a clear error');
+    await page.screenshot({ path: join(shots, '6-wrong-token.png') });
     await page.keyboard.press('Escape');
 
+    step = 'attach by URL';
     await runCommand(page, 'Tavern: Attach Worker');
     await page.locator(ATTACH_INPUT).pressSequentially(url, { timeout: 30_000 });
     await page.keyboard.press('Enter');
     await view
       .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
       .waitFor({ timeout: 60_000 });
-    log('the second worker attached by URL is connected');
-    await page.screenshot({ path: join(shots, '3-attached-worker.png') });
+    check('the second worker attached by URL is connected');
 
-    // Summon an agent from the command palette; it asks to use Write, answered from the
-    // notification; its report comes back as a notification that does not take focus.
-    step = 'summon an agent from the palette';
+    // An agent on the attached worker, summoned from the palette; approved in the panel.
+    step = 'summon an agent on the attached worker';
     await runCommand(page, 'Tavern: Summon Agent');
     await page
       .locator('.quick-input-message', { hasText: 'The assignment' })
       .waitFor({ timeout: 30_000 });
     await page
       .locator('.quick-input-box input')
-      .pressSequentially('[[permission Write]] [[done the e2e agent finished]]');
+      .pressSequentially('[[permission Write]] [[done the remote agent finished]]');
     await page.keyboard.press('Enter');
-    // The engine picker: click the scripted engine's row.
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: 'scripted' })
       .first()
       .click({ timeout: 30_000 });
-    const approval = page.locator('.notification-toast', { hasText: 'wants to use Write' });
-    await approval.waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(shots, '4-approval.png') });
-    await approval.locator('.monaco-button', { hasText: /^Allow$/ }).click();
     await page
-      .locator('.notification-toast', { hasText: 'finished: the e2e agent finished' })
-      .waitFor({ timeout: 30_000 });
-    log(
-      'an agent summoned from the palette asked for Write, was allowed from the notification, and reported done',
-    );
-    await page.screenshot({ path: join(shots, '5-agent-done.png') });
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'remote-e2e' })
+      .first()
+      .click({ timeout: 30_000 });
+    const remoteRow = view.locator('li.agent', { hasText: 'remote-e2e' });
+    await remoteRow.locator('.badge.needs-approval').waitFor({ timeout: 30_000 });
+    await remoteRow.click();
+    await view
+      .locator('.approvals .approval', { hasText: 'Write' })
+      .getByRole('button', { name: 'Allow Write once' })
+      .click({ timeout: 30_000 });
+    await view.locator('li.agent.state-done', { hasText: 'remote-e2e' }).waitFor({
+      timeout: 30_000,
+    });
+    check('an agent ran on the attached worker, approved from the panel, and finished');
+    await page.screenshot({ path: join(shots, '7-remote-agent-done.png') });
 
     step = 'reload';
-    // Reload the window: the attached worker comes back from settings + secret storage.
     await page.reload();
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     await page
       .click('.activitybar [aria-label^="Tavern"]', { timeout: 60_000 })
       .catch(() => undefined);
-    const view2 = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const view2 = tavernView(page);
     await view2
       .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
       .waitFor({ timeout: 90_000 });
-    log('after a reload the attached worker is re-attached');
-    await page.screenshot({ path: join(shots, '6-after-reload.png') });
-    console.log('e2e: 5 passed, 0 failed');
+    await view2.locator('li.agent', { hasText: 'The Proprietor' }).click({ timeout: 30_000 });
+    await view2
+      .locator('.transcript .block.text', { hasText: 'The scribe is DONE' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    if ((await view2.locator('li.agent').count()) < 3)
+      throw new Error('after the reload the squad is missing agents');
+    check("after a reload: Jake's transcript, the squad and the attached worker are back");
+    await page.screenshot({ path: join(shots, '8-after-reload.png') });
+    console.log(`e2e: ${passed} passed, 0 failed`);
   } finally {
     await browser.close();
     killAll();

@@ -126,10 +126,33 @@ async function summonAgent(host: TavernHost): Promise<void> {
         })
       : engines[0];
   if (!engine) return;
+  // With several workers able to run it, let the user choose (or leave it to placement).
+  const able = host.pool
+    .summaries()
+    .filter(
+      (w) => w.status === 'connected' && w.engines.some((e) => e.name === engine && e.available),
+    );
+  let workerId: string | undefined;
+  if (able.length > 1) {
+    const pick = await vscode.window.showQuickPick(
+      [
+        { label: 'Automatic', description: 'the least loaded worker that can run it', id: '' },
+        ...able.map((w) => ({
+          label: w.name,
+          description: `${w.isLocal ? 'local' : 'remote'} · ${w.agents}/${w.maxAgents ?? '?'} agents`,
+          id: w.id,
+        })),
+      ],
+      { title: 'Tavern: Summon Agent', placeHolder: 'On which worker?' },
+    );
+    if (!pick) return;
+    workerId = pick.id || undefined;
+  }
   try {
     const agent = await project.coordinator.summon({
       assignment,
       engine: engine as 'claude' | 'anthropic' | 'scripted',
+      ...(workerId ? { worker: workerId } : {}),
     });
     const worker = host.pool.summaries().find((w) => w.id === agent.workerId);
     void vscode.window.showInformationMessage(

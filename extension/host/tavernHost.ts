@@ -9,6 +9,9 @@ import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
 import { TavernPanel } from './tavernPanel';
 
+/** The local worker's last port, per workspace: reused so its agents keep their worker id. */
+const LOCAL_PORT_KEY = 'tavern.localWorker.port';
+
 export class TavernHost implements vscode.Disposable {
   readonly log = vscode.window.createOutputChannel('Tavern', { log: true });
   readonly config = new Config();
@@ -96,9 +99,12 @@ export class TavernHost implements vscode.Disposable {
         ...(claudePath ? ['--claude-path', claudePath] : []),
       ],
       log: (line) => this.log.info(`[local worker] ${line}`),
+      preferredPort: this.context.workspaceState.get<number>(LOCAL_PORT_KEY),
     });
     this.local = local;
     local.onUrl((url) => {
+      const port = Number(new URL(url.replace(/#.*$/, '')).port);
+      if (port) void this.context.workspaceState.update(LOCAL_PORT_KEY, port);
       // A restart after a crash comes back on a new port: follow it.
       if (this.pool.summaries().some((w) => w.isLocal))
         void this.pool

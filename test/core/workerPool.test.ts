@@ -1,6 +1,7 @@
 // The local worker as the extension runs it (a child of this Node, token in env), plus a
 // second worker attached by URL; a crashed local worker restarts and re-attaches.
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,8 +14,9 @@ afterEach(async () => {
   for (const d of disposables.splice(0).reverse()) await d();
 });
 
-function localWorker(): LocalWorker {
+function localWorker(preferredPort?: number): LocalWorker {
   const lw = new LocalWorker({
+    ...(preferredPort ? { preferredPort } : {}),
     nodePath: process.execPath,
     workerScript: WORKER_JS,
     workdir: mkdtempSync(join(tmpdir(), 'tavern-local-work-')),
@@ -74,7 +76,7 @@ describe('local worker and pool', () => {
     expect(pool.summaries()).toHaveLength(0);
   });
 
-  it('restarts a local worker that was killed, and the pool re-attaches to its new URL', async () => {
+  it('restarts a local worker that was killed on the same URL, and the pool reconnects', async () => {
     const lw = localWorker();
     const pool = new WorkerPool({
       clientName: 'test',
@@ -86,10 +88,22 @@ describe('local worker and pool', () => {
     const first = await lw.start();
     await pool.attach(first, true);
     const restarted = new Promise<string>((resolve) => lw.onUrl((url) => resolve(url)));
+    const t0 = performance.now();
     process.kill(lw.pid!, 'SIGKILL');
-    const second = await restarted;
-    expect(second).not.toBe(first);
-    await pool.replaceLocal(second);
-    expect(pool.summaries()).toMatchObject([{ isLocal: true, status: 'connected' }]);
+    // Same port, same token: the same worker id, so its restored agents are found again.
+    expect(await restarted).toBe(first);
+    await expect.poll(() => pool.summaries()[0]?.status, { timeout: 10_000 }).toBe('connected');
+    console.log(
+      `local worker killed -> pool connected again in ${Math.round(performance.now() - t0)} ms`,
+    );
+  });
+
+  it('starts on a free port when its last port is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((done) => squatter.listen(0, '127.0.0.1', done));
+    disposables.push(() => new Promise<void>((done) => squatter.close(() => done())));
+    const taken = (squatter.address() as AddressInfo).port;
+    const url = await localWorker(taken).start();
+    expect(new URL(url.replace(/#.*$/, '')).port).not.toBe(String(taken));
   });
 });

@@ -1,156 +1,45 @@
-// The built webview (dist/webview) in Debian's Chromium, served from a loopback HTTP server
-// with the same HTML and CSP the extension uses. `acquireVsCodeApi` is a stub that records
-// what the panel posts and keeps its state, so a test plays the extension host.
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { renderWebviewHtml } from '../../extension/core/webviewHtml';
-import type { HostMessage, WebviewMessage } from '../../protocol/webview';
+// Vitest wiring for the panel tests: one browser and loopback server per file, a fresh page
+// per test. The server and browser themselves live in panelServer.ts (the bench uses them).
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { launchBrowser, servePanel, type PanelServer } from './panelServer';
 
-export const CHROMIUM = process.env.TAVERN_CHROMIUM ?? '/usr/bin/chromium';
-const ASSETS = resolve(__dirname, '../../dist/webview');
-const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
+export { posted, send } from './panelServer';
 
-/** A few of the variables VS Code injects, enough to see a theme in screenshots. */
-export const THEMES = {
-  dark: {
-    '--vscode-foreground': '#cccccc',
-    '--vscode-descriptionForeground': '#9d9d9d',
-    '--vscode-editor-background': '#1f1f1f',
-    '--vscode-sideBar-background': '#181818',
-    '--vscode-textLink-foreground': '#4daafc',
-    '--vscode-errorForeground': '#f85149',
-    '--vscode-editorWarning-foreground': '#cca700',
-    '--vscode-badge-background': '#616161',
-    '--vscode-badge-foreground': '#f8f8f8',
-    '--vscode-button-secondaryBackground': '#313131',
-    '--vscode-button-secondaryForeground': '#cccccc',
-    '--vscode-input-background': '#313131',
-    '--vscode-input-foreground': '#cccccc',
-    '--vscode-textCodeBlock-background': '#2b2b2b',
-    '--vscode-panel-border': '#2b2b2b',
-    '--vscode-list-inactiveSelectionBackground': '#37373d',
-    '--vscode-focusBorder': '#0078d4',
-    '--vscode-font-family': 'sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': 'monospace',
-  },
-  light: {
-    '--vscode-foreground': '#3b3b3b',
-    '--vscode-descriptionForeground': '#717171',
-    '--vscode-editor-background': '#ffffff',
-    '--vscode-sideBar-background': '#f8f8f8',
-    '--vscode-textLink-foreground': '#005fb8',
-    '--vscode-errorForeground': '#e51400',
-    '--vscode-editorWarning-foreground': '#bf8803',
-    '--vscode-badge-background': '#cccccc',
-    '--vscode-badge-foreground': '#3b3b3b',
-    '--vscode-button-secondaryBackground': '#e5e5e5',
-    '--vscode-button-secondaryForeground': '#3b3b3b',
-    '--vscode-input-background': '#ffffff',
-    '--vscode-input-foreground': '#3b3b3b',
-    '--vscode-textCodeBlock-background': '#f2f2f2',
-    '--vscode-panel-border': '#e5e5e5',
-    '--vscode-list-inactiveSelectionBackground': '#e4e6f1',
-    '--vscode-focusBorder': '#005fb8',
-    '--vscode-font-family': 'sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': 'monospace',
-  },
-};
+export const SHOTS = resolve(__dirname, '../../test-results/panel');
+export const view = (p: Page) => p.locator('#app');
 
-export interface PanelServer {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-/** Serves the panel page and dist/webview; `theme` picks the injected variables. */
-export async function servePanel(): Promise<PanelServer> {
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/' || url.pathname === '/index.html') {
-        const origin = `http://${req.headers.host}`;
-        const html = renderWebviewHtml({
-          cspSource: origin,
-          nonce: NONCE,
-          scriptUri: `${origin}/main.js`,
-          styleUri: `${origin}/styles.css`,
-          codiconUri: `${origin}/codicon.css`,
-        })
-          // The CSP forbids inline styles, so the theme comes as a stylesheet like VS Code's.
-          .replace(
-            '<title>',
-            `<link href="${origin}/theme.css?${url.searchParams.get('theme') ?? 'dark'}" rel="stylesheet">\n<title>`,
-          )
-          .replace(
-            '<script nonce=',
-            `<script nonce="${NONCE}" src="${origin}/stub.js"></script>\n<script nonce=`,
-          );
-        res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-        return;
-      }
-      if (url.pathname === '/theme.css') {
-        const theme = url.search === '?light' ? THEMES.light : THEMES.dark;
-        const vars = Object.entries(theme)
-          .map(([k, v]) => `${k}: ${v};`)
-          .join(' ');
-        res
-          .writeHead(200, { 'content-type': 'text/css' })
-          .end(`html { ${vars} } body { background: var(--vscode-sideBar-background); }`);
-        return;
-      }
-      if (url.pathname === '/stub.js') {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(STUB);
-        return;
-      }
-      const name = url.pathname.slice(1);
-      if (!/^[\w.-]+$/.test(name)) return void res.writeHead(404).end();
-      const body = await readFile(join(ASSETS, name));
-      const type = name.endsWith('.js')
-        ? 'text/javascript'
-        : name.endsWith('.css')
-          ? 'text/css'
-          : 'font/ttf';
-      res.writeHead(200, { 'content-type': type }).end(body);
-    })().catch(() => res.writeHead(404).end());
+/** One browser and server per test file, a fresh page per test (`panel.page`). */
+export function usePanelPage(): { readonly page: Page; readonly server: PanelServer } {
+  let server: PanelServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await servePanel();
+    browser = await launchBrowser();
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    await page?.close();
+    page = await browser!.newPage({ viewport: { width: 420, height: 800 } });
+    page.on('pageerror', (error) => console.error(`panel error: ${error.message}`));
+    await page.goto(server!.url);
+    await page.waitForFunction(
+      () => (window as unknown as { __posted: unknown[] }).__posted.length > 0,
+    );
+  });
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((done) => server.close(() => done())),
+    get page() {
+      return page!;
+    },
+    get server() {
+      return server!;
+    },
   };
-}
-
-// The stub VS Code API: records posts and state; sessionStorage keeps state across reloads.
-const STUB = `
-window.__posted = [];
-window.__xss = 0;
-window.__cspViolations = 0;
-window.__cspLog = [];
-document.addEventListener('securitypolicyviolation', (e) => { window.__cspViolations++; window.__cspLog.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample); });
-window.acquireVsCodeApi = () => ({
-  postMessage: (m) => window.__posted.push(m),
-  getState: () => JSON.parse(sessionStorage.getItem('state') || 'null'),
-  setState: (s) => sessionStorage.setItem('state', JSON.stringify(s)),
-});
-`;
-
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-  });
-}
-
-/** Plays the host: delivers one message to the panel the way VS Code does (a window message). */
-export async function send(page: Page, message: HostMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
-}
-
-export async function posted(page: Page): Promise<WebviewMessage[]> {
-  return page.evaluate(() => (window as unknown as { __posted: WebviewMessage[] }).__posted);
 }

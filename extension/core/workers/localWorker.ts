@@ -22,6 +22,11 @@ export interface LocalWorkerOptions {
   log: (line: string) => void;
   /** How long SIGTERM may take before SIGKILL (default 3000 ms). */
   stopGraceMs?: number;
+  /**
+   * The port to try first (the last one it had): the same URL means the same worker id, so
+   * agents it restored from its journals are found again after a reload or a crash.
+   */
+  preferredPort?: number;
 }
 
 export class LocalWorker {
@@ -39,14 +44,28 @@ export class LocalWorker {
   readonly onUrl: Event<string> = this.urlEmitter.event;
   readonly onExit = this.exitEmitter.event;
 
-  constructor(private readonly options: LocalWorkerOptions) {}
+  private port: number | undefined;
+
+  constructor(private readonly options: LocalWorkerOptions) {
+    this.port = options.preferredPort;
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  /** Starts the worker; resolves with its attach URL (token in the fragment). */
+  /** Starts the worker (on its last port when free); resolves with its attach URL. */
   start(): Promise<string> {
+    const port = this.port;
+    return this.launch(port ?? 0).catch((error: unknown) => {
+      if (!port || this.stopped) throw error;
+      this.options.log(`port ${port} is not free; starting the local worker on a free port`);
+      this.port = undefined;
+      return this.launch(0);
+    });
+  }
+
+  private launch(port: number): Promise<string> {
     this.stopped = false;
     const o = this.options;
     const args = [
@@ -54,7 +73,7 @@ export class LocalWorker {
       '--host',
       '127.0.0.1',
       '--port',
-      '0',
+      String(port),
       '--workdir',
       o.workdir,
       '--state-dir',
@@ -73,6 +92,7 @@ export class LocalWorker {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         if (!line.startsWith('TAVERN_WORKER_URL=')) return;
         const value = line.slice('TAVERN_WORKER_URL='.length);
+        this.port = Number(new URL(value.replace(/#.*$/, '')).port) || undefined;
         this.backoff.reset();
         this.urlEmitter.fire(value);
         resolve(value);

@@ -1,0 +1,186 @@
+// panel: the real webview bundle in Chromium with the extension's CSP. First paint of a
+// 10,000-event transcript (one message) and of the page the host really sends first (the
+// newest 2,000), rows and DOM nodes after it, and the cost per streamed delta. Baseline in
+// the same page: delivering the same message to a listener that does nothing with it.
+import type { Page } from 'playwright-core';
+import type { AgentEventEnvelope } from '../protocol/agentEvents';
+import { envelopes, JAKE, longTranscript, row, squad } from '../test/panel/fixtures';
+import { launchBrowser, send, servePanel } from '../test/panel/panelServer';
+import { result, round, summarize, table } from './lib';
+
+const RUNS = Number(process.env.BENCH_PANEL_RUNS ?? 5);
+const DELTAS = Number(process.env.BENCH_PANEL_DELTAS ?? 2000);
+
+interface Paint {
+  deliverMs: number;
+  paintMs: number;
+  validateMs: number;
+  drawMs: number;
+  rows: number;
+  nodes: number;
+}
+
+/** Posts one transcript message inside the page and waits for the frame that shows it. */
+async function paint(page: Page, events: AgentEventEnvelope[]): Promise<Paint> {
+  return page.evaluate(async (evts) => {
+    const message = {
+      type: 'transcript',
+      agentId: 'long-1',
+      reset: true,
+      more: false,
+      events: evts,
+    };
+    // Baseline: the same message delivered to a listener that only receives it.
+    const delivered = new Promise<number>((done) => {
+      const t = performance.now();
+      const channel = new MessageChannel();
+      channel.port2.onmessage = () => done(performance.now() - t);
+      channel.port1.postMessage(message);
+    });
+    const deliverMs = await delivered;
+    performance.clearMeasures();
+    const t0 = performance.now();
+    window.postMessage(message, '*');
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const paintMs = performance.now() - t0;
+    const measure = (name: string): number =>
+      performance.getEntriesByName(name).at(-1)?.duration ?? NaN;
+    return {
+      deliverMs,
+      paintMs,
+      validateMs: measure('tavern:validate'),
+      drawMs: measure('tavern:draw'),
+      rows: document.querySelectorAll('.transcript .items > *').length,
+      nodes: document.querySelectorAll('*').length,
+    };
+  }, events);
+}
+
+/** Streams `count` one-delta messages as fast as the page takes them; ms per delta. */
+async function stream(
+  page: Page,
+  count: number,
+  firstSeq: number,
+): Promise<{ perDeltaMs: number; frames: number }> {
+  return page.evaluate(
+    async ({ count, firstSeq }) => {
+      let frames = 0;
+      let counting = true;
+      const tick = (): void => {
+        frames++;
+        if (counting) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const t0 = performance.now();
+      for (let i = 0; i < count; i++)
+        window.postMessage(
+          {
+            type: 'events',
+            agentId: 'long-1',
+            events: [
+              {
+                agentId: 'long-1',
+                seq: firstSeq + i,
+                time: Date.now(),
+                event: { kind: 'text', text: `w${i} ` },
+              },
+            ],
+          },
+          '*',
+        );
+      const last = `w${count - 1}`;
+      await new Promise<void>((done) => {
+        const check = (): void => {
+          const blocks = document.querySelectorAll('.transcript .block.text');
+          if (blocks[blocks.length - 1]?.textContent?.includes(last)) done();
+          else requestAnimationFrame(check);
+        };
+        check();
+      });
+      counting = false;
+      return { perDeltaMs: (performance.now() - t0) / count, frames };
+    },
+    { count, firstSeq },
+  );
+}
+
+async function main(): Promise<void> {
+  const server = await servePanel();
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
+  const full = longTranscript('long-1', 10_000);
+  const tail = full.slice(-2_000);
+  const runs: { full: Paint[]; tail: Paint[]; perDelta: number[]; frames: number[] } = {
+    full: [],
+    tail: [],
+    perDelta: [],
+    frames: [],
+  };
+  for (let i = 0; i < RUNS; i++) {
+    await page.goto(server.url);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await send(page, squad([JAKE, row({ id: 'long-1', name: 'Sam', state: 'working' })]));
+    await page.locator('li.agent', { hasText: 'Sam' }).click();
+    // A fresh page per case, so each first paint is a cold one (as when a user opens an agent).
+    runs.full.push(await paint(page, full));
+    await page.reload();
+    await page.locator('li.agent', { hasText: 'Sam' }).click();
+    runs.tail.push(await paint(page, tail));
+    await send(page, {
+      type: 'events',
+      agentId: 'long-1',
+      events: envelopes('long-1', [{ kind: 'state', state: 'working' }], 10_001),
+    });
+    const s = await stream(page, DELTAS, 10_002);
+    runs.perDelta.push(s.perDeltaMs);
+    runs.frames.push(s.frames);
+  }
+  await browser.close();
+  await server.close();
+  const p50 = (xs: number[]): number => summarize(xs).p50;
+  const pick = (ps: Paint[], k: keyof Paint): number => round(p50(ps.map((p) => p[k])), 1);
+  const fullPaint = pick(runs.full, 'paintMs');
+  const tailPaint = pick(runs.tail, 'paintMs');
+  const deliver = pick(runs.full, 'deliverMs');
+  table(`panel: medians of ${RUNS} cold loads (Chromium ${browser.version()})`, [
+    {
+      case: '10,000 events in one message',
+      'first paint ms': fullPaint,
+      'validate ms': pick(runs.full, 'validateMs'),
+      'draw ms': pick(runs.full, 'drawMs'),
+      'deliver-only baseline ms': deliver,
+      rows: pick(runs.full, 'rows'),
+      'DOM nodes': pick(runs.full, 'nodes'),
+    },
+    {
+      case: 'newest 2,000 (what opening sends)',
+      'first paint ms': tailPaint,
+      'validate ms': pick(runs.tail, 'validateMs'),
+      'draw ms': pick(runs.tail, 'drawMs'),
+      'deliver-only baseline ms': pick(runs.tail, 'deliverMs'),
+      rows: pick(runs.tail, 'rows'),
+      'DOM nodes': pick(runs.tail, 'nodes'),
+    },
+  ]);
+  const perDelta = round(p50(runs.perDelta), 4);
+  table(`panel: ${DELTAS} streamed deltas, one message each`, [
+    { measure: 'ms per delta (parse + batch + render)', value: perDelta },
+    { measure: 'animation frames used', value: p50(runs.frames) },
+  ]);
+  result('panel', {
+    fullPaintMs: fullPaint,
+    fullPaintVsDeliver: round(fullPaint / deliver, 2),
+    tailPaintMs: tailPaint,
+    rows: pick(runs.full, 'rows'),
+    domNodes: pick(runs.full, 'nodes'),
+    perDeltaMs: perDelta,
+    goalPaintMs: 100,
+    goalRows: 300,
+  });
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
