@@ -17,7 +17,7 @@ import type {
   TurnOutcome,
 } from '../engines/engine';
 import type { Logger } from '../log';
-import { assertTransition } from './agentStateMachine';
+import { assertTransition, canTransition } from './agentStateMachine';
 import type { Journal } from './journal';
 import type { PermissionBroker } from './permissionBroker';
 
@@ -222,11 +222,11 @@ export class Agent {
         if (!this.session) {
           this.emit({
             kind: 'error',
-            message:
-              'This agent has no running engine session (the worker restarted). Summon a new agent to continue.',
+            message: `This agent has no engine session: the ${this.spec.engine} engine is not available on this worker. Summon a new agent to continue.`,
             code: 'no_session',
           });
-          this.setState('failed', 'no engine session');
+          if (canTransition(this.stateValue, 'failed'))
+            this.setState('failed', 'no engine session');
           break;
         }
         this.turnReport = undefined;

@@ -91,6 +91,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       });
       agents.set(agent.id, agent);
       restoredIds.add(agent.id);
+      // A fresh engine session that resumes the old conversation (by its session id) on the
+      // next message: the agent takes work again instead of being a read-only record.
+      const engine = engines.get(record.spec.engine);
+      if (wasLive && engine)
+        agent.attachSession(
+          engine.createSession({ ...agent.context([]), resumeSessionId: record.sessionId }),
+        );
       // Its engine process did not survive the restart: say so in its journal.
       if (
         wasLive &&
