@@ -116,4 +116,13 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The extension-API suite is CommonJS: VS Code's test runner require()s it.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
