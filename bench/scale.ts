@@ -9,6 +9,7 @@ const STEPS: [workers: number, agents: number][] = [
   [2, 250],
   [4, 500],
   [8, 1000],
+  [16, 2000],
 ];
 
 async function step(
