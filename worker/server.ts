@@ -29,6 +29,8 @@ export interface WorkerServer {
   close(): Promise<void>;
 }
 
+/** A coordinator this far behind is dropped (it reconnects and replays from the journal). */
+const SLOW_PEER_LIMIT_BYTES = 256 * 1024 * 1024;
 const MISSED_PONGS_ALLOWED = 3;
 
 function reject(socket: Duplex, status: number, message: string, retryAfter?: number): void {
@@ -105,7 +107,19 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
   const heartbeat = setInterval(() => {
     for (const [ws, missed] of alive) {
       if (missed >= MISSED_PONGS_ALLOWED) {
-        log.warn('a coordinator stopped answering pings; dropping its connection');
+        // A coordinator still draining what we sent is slow, not dead: its pong waits behind
+        // those frames. Drop it only when nothing is queued, or when it falls hopelessly behind.
+        const queued = ws.bufferedAmount;
+        if (queued > 0 && queued < SLOW_PEER_LIMIT_BYTES) {
+          log.debug(`a coordinator is ${queued} bytes behind; waiting for its pong`);
+          ws.ping();
+          continue;
+        }
+        log.warn(
+          queued > 0
+            ? `a coordinator fell ${queued} bytes behind; dropping its connection (it will replay)`
+            : 'a coordinator stopped answering pings; dropping its connection',
+        );
         ws.terminate();
         continue;
       }

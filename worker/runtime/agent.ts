@@ -46,6 +46,7 @@ export class Agent {
   private reasonValue: string | undefined;
   private sessionIdValue: string | undefined;
   private session: EngineSession | undefined;
+  private createSession: (() => EngineSession) | undefined;
   private readonly queue: { text: string; from: string | undefined }[] = [];
   private running = false;
   private turnReport: { status: ReportStatus; summary: string } | undefined;
@@ -103,6 +104,14 @@ export class Agent {
 
   attachSession(session: EngineSession): void {
     this.session = session;
+  }
+
+  /**
+   * For agents restored after a restart: the session is made on their next message, so a
+   * worker with many old agents does not start (or claim) an engine process for each.
+   */
+  attachSessionLater(create: () => EngineSession): void {
+    this.createSession = create;
   }
 
   /** Builds the context an engine session gets for this agent. */
@@ -219,6 +228,10 @@ export class Agent {
     try {
       let next = this.queue.shift();
       while (next && this.stateValue !== 'dismissed') {
+        if (!this.session && this.createSession) {
+          this.session = this.createSession();
+          this.createSession = undefined;
+        }
         if (!this.session) {
           this.emit({
             kind: 'error',

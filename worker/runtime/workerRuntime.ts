@@ -95,9 +95,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       // next message: the agent takes work again instead of being a read-only record.
       const engine = engines.get(record.spec.engine);
       if (wasLive && engine)
-        agent.attachSession(
-          engine.createSession({ ...agent.context([]), resumeSessionId: record.sessionId }),
-        );
+        agent.attachSessionLater(() => engine.createSession(agent.context([])));
       // Its engine process did not survive the restart: say so in its journal.
       if (
         wasLive &&
