@@ -5,6 +5,7 @@ import './zodSetup';
 import type { AgentEventEnvelope } from '../protocol/agentEvents';
 import {
   parseHostMessage,
+  parseTranscriptPage,
   type AgentRow,
   type HostMessage,
   type WebviewMessage,
@@ -16,6 +17,7 @@ import { Composer, SLASH_HELP } from './composer';
 import { el, formatCost, formatTokens, iconButton } from './dom';
 import { renderSquad } from './squadSection';
 import { TranscriptModel } from './transcriptModel';
+import { TranscriptPages } from './transcriptPages';
 import { VirtualList } from './virtualList';
 import { renderWorkers } from './workersSection';
 
@@ -57,7 +59,7 @@ const costLabel = el('span', 'cost');
 convHeader.append(title, stateLabel, costLabel);
 let olderRequested = false;
 function loadOlder(): void {
-  if (!model || olderButton.hidden || olderRequested) return;
+  if (!model || olderButton.hidden || olderRequested || pages.isLoading) return;
   olderRequested = true;
   post({ type: 'loadOlder', agentId: model.agentId, beforeSeq: model.firstSeq });
 }
@@ -69,6 +71,14 @@ const list = new VirtualList(
   (block) => renderBlock(block, { agentName: selected()?.name ?? '', open: openSet() }),
   loadOlder, // reaching the top of what is loaded fetches the page before it
 );
+const pages = new TranscriptPages({
+  show: showPage,
+  isShown: (agentId) => agentId === selectedId,
+  rejected: (count) =>
+    note(`${count} event(s) of this transcript could not be read and are not shown.`),
+  busy: (loading) => list.viewport.setAttribute('aria-busy', String(loading)),
+});
+list.viewport.setAttribute('aria-busy', 'false');
 const cogitating = new Cogitating();
 const localNote = el('div', 'local-note');
 localNote.setAttribute('role', 'status');
@@ -147,7 +157,7 @@ function runSlash(name: string, args: string): boolean {
     case 'cost':
       if (!agent || !model) return (note('Nobody is selected.'), true);
       note(
-        `${agent.name}: ${formatTokens(model.inputTokens)} tokens in, ${formatTokens(model.outputTokens)} out, ${formatCost(model.costUsd)}${olderButton.hidden ? '' : ' (in the part of the transcript loaded)'}.`,
+        `${agent.name}: ${formatTokens(model.inputTokens)} tokens in, ${formatTokens(model.outputTokens)} out, ${formatCost(model.costUsd)}${olderButton.hidden && !pages.isLoading ? '' : ' (in the part of the transcript loaded)'}.`,
       );
       return true;
     case 'status':
@@ -198,6 +208,7 @@ function renderConversation(): void {
 function select(agentId: string): void {
   if (agentId === selectedId && model) return;
   selectedId = agentId;
+  pages.cancel();
   model = undefined;
   raw = [];
   pending = [];
@@ -208,6 +219,23 @@ function select(agentId: string): void {
   save();
   openRequested = true;
   post({ type: 'openAgent', agentId });
+}
+
+/** reset: the newest page; otherwise an older part goes before what is shown. */
+function showPage(
+  agentId: string,
+  events: AgentEventEnvelope[],
+  reset: boolean,
+  more: boolean,
+): void {
+  raw = reset ? events : [...events, ...raw];
+  model = new TranscriptModel(agentId);
+  model.append(raw);
+  olderButton.hidden = !more || pages.isLoading;
+  olderRequested = false;
+  if (reset) list.reset(model.blocks);
+  else list.prepended(model.blocks, events[events.length - 1]?.seq ?? 0);
+  renderConversation();
 }
 
 function flush(): void {
@@ -238,19 +266,9 @@ function onHostMessage(message: HostMessage): void {
       save();
       return;
     }
-    case 'transcript': {
-      if (message.agentId !== selectedId) return;
-      // reset: the newest page; otherwise an older page goes before what is shown.
-      raw = message.reset ? message.events : [...message.events, ...raw];
-      model = new TranscriptModel(message.agentId);
-      model.append(raw);
-      olderButton.hidden = !message.more;
-      olderRequested = false;
-      if (message.reset) list.reset(model.blocks);
-      else list.prepended(model.blocks, message.events[message.events.length - 1]?.seq ?? 0);
-      renderConversation();
+    case 'transcript':
+      pages.load(message);
       return;
-    }
     case 'events':
       if (message.agentId !== selectedId || !model) return;
       pending.push(...message.events);
@@ -278,16 +296,23 @@ document.addEventListener('click', (event) => {
   if (href) post({ type: 'openLink', href });
 });
 
-// Timings (performance.measure) for the panel benchmark: validation and drawing.
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const t0 = performance.now();
-  const message = parseHostMessage(event.data);
-  const t1 = performance.now();
-  if (message) onHostMessage(message);
-  if (message?.type === 'transcript') {
-    performance.measure('tavern:validate', { start: t0, end: t1 });
-    performance.measure('tavern:draw', { start: t1, end: performance.now() });
+  // Transcript pages are checked in chunks, newest first (transcriptPages.ts).
+  const page = parseTranscriptPage(event.data);
+  if (page) {
+    // Timings of the first paint for the panel benchmark: validation and drawing.
+    pages.load(page, (validateMs, drawMs) => {
+      const end = performance.now();
+      performance.measure('tavern:validate', {
+        start: end - drawMs - validateMs,
+        duration: validateMs,
+      });
+      performance.measure('tavern:draw', { start: end - drawMs, end });
+    });
+    return;
   }
+  const message = parseHostMessage(event.data);
+  if (message) onHostMessage(message);
 });
 
 // Survive hide/show: paint the last state at once, then ask the host for fresh data.

@@ -1,7 +1,7 @@
 // Messages between the extension host and the Tavern webview, zod-checked on both sides.
 // One schema per message in a discriminated union; names say who sends them.
 import { z } from 'zod';
-import { AgentEventEnvelopeSchema, AgentStateSchema } from './agentEvents';
+import { AgentEventEnvelopeSchema, AgentStateSchema, type AgentEventEnvelope } from './agentEvents';
 
 export const WorkerRowSchema = z.object({
   id: z.string(),
@@ -50,6 +50,14 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 
 export const FolderSchema = z.object({ id: z.string(), name: z.string() });
 
+const transcriptFields = {
+  type: z.literal('transcript'),
+  agentId: z.string(),
+  reset: z.boolean(),
+  /** Older events exist before the first one sent. */
+  more: z.boolean(),
+};
+
 /** Host -> webview. */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -67,14 +75,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     note: z.string().optional(),
   }),
   /** A page of one agent's transcript: `reset` replaces what is shown, otherwise appends. */
-  z.object({
-    type: z.literal('transcript'),
-    agentId: z.string(),
-    reset: z.boolean(),
-    /** Older events exist before the first one sent. */
-    more: z.boolean(),
-    events: z.array(AgentEventEnvelopeSchema),
-  }),
+  z.object({ ...transcriptFields, events: z.array(AgentEventEnvelopeSchema) }),
   /** Live events of the agent being shown, batched by the host. */
   z.object({
     type: z.literal('events'),
@@ -122,4 +123,33 @@ export function parseHostMessage(value: unknown): HostMessage | undefined {
 export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
   const parsed = WebviewMessageSchema.safeParse(value);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * A transcript page whose events are not checked yet: the webview checks them newest first,
+ * in chunks (parseEnvelopes), so a long page paints as soon as its newest events are drawn.
+ */
+const TranscriptPageSchema = z.object({ ...transcriptFields, events: z.array(z.unknown()) });
+export type TranscriptPage = z.infer<typeof TranscriptPageSchema>;
+
+export function parseTranscriptPage(value: unknown): TranscriptPage | undefined {
+  const parsed = TranscriptPageSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+const EnvelopesSchema = z.array(AgentEventEnvelopeSchema);
+
+/** Checks events; one malformed event costs only itself (counted in `rejected`). */
+export function parseEnvelopes(values: readonly unknown[]): {
+  events: AgentEventEnvelope[];
+  rejected: number;
+} {
+  const all = EnvelopesSchema.safeParse(values);
+  if (all.success) return { events: all.data, rejected: 0 };
+  const events: AgentEventEnvelope[] = [];
+  for (const value of values) {
+    const one = AgentEventEnvelopeSchema.safeParse(value);
+    if (one.success) events.push(one.data);
+  }
+  return { events, rejected: values.length - events.length };
 }

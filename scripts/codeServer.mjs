@@ -10,8 +10,13 @@ export const NODE24 = join(CACHE, 'node24');
 export const CODE_SERVER = join(CACHE, 'cs', 'bin', 'code-server');
 export const CHROMIUM = '/usr/bin/chromium';
 
-const run = (cmd, env = {}) =>
-  execSync(cmd, { stdio: 'inherit', env: { ...process.env, ...env }, cwd: CACHE });
+const run = (cmd, env = {}) => {
+  const merged = { ...process.env, ...env };
+  // Under `npm run`, the outer npm (Node 20) exports its user agent; an inner npm would pass
+  // it on to code-server's postinstall, which reads the Node version from it and refuses.
+  delete merged.npm_config_user_agent;
+  return execSync(cmd, { stdio: 'inherit', env: merged, cwd: CACHE });
+};
 const log = (m) => console.log(`[code-server setup] ${m}`);
 
 export function ensureCodeServer() {

@@ -3,6 +3,7 @@
 // runs in its own process group and is killed by group at the end.
 import { spawn, execFileSync } from 'node:child_process';
 import {
+  createWriteStream,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,8 +27,13 @@ mkdirSync(shots, { recursive: true });
 const groups = [];
 const log = (m) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-function start(cmd, args, options = {}) {
+/**
+ * Starts a process in its own group. Its stderr goes to test-results/e2e/<logName>.log: an
+ * unread pipe fills up (64 KB) and then blocks the child on its next log line.
+ */
+function start(cmd, args, logName, options = {}) {
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  child.stderr.pipe(createWriteStream(join(shots, `${logName}.log`)));
   groups.push({
     stop: () => {
       try {
@@ -85,7 +91,7 @@ async function startFakeApi(base, workspace) {
     outfile: out,
     logLevel: 'warning',
   });
-  const child = start(process.execPath, [out, workspace]);
+  const child = start(process.execPath, [out, workspace], 'fake-api');
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the fake API exited with ${code}`)));
     createInterface({ input: child.stdout }).on(
@@ -165,8 +171,8 @@ async function main() {
     passed++;
     log(`ok ${passed}: ${what}`);
   };
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     step = 'workbench';
     await page.goto(cs.url);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
@@ -239,6 +245,7 @@ async function main() {
         '--state-dir',
         join(remoteDir, '.state'),
       ],
+      'remote-worker',
       { env: { ...process.env, TAVERN_CLAUDE_PREWARM: '0' } },
     );
     const url = await new Promise((resolve) =>
@@ -320,6 +327,10 @@ async function main() {
     check("after a reload: Jake's transcript, the squad and the attached worker are back");
     await page.screenshot({ path: join(shots, '8-after-reload.png') });
     console.log(`e2e: ${passed} passed, 0 failed`);
+  } catch (error) {
+    // What the window showed when a step failed, next to the numbered screenshots.
+    await page.screenshot({ path: join(shots, 'failed.png') }).catch(() => undefined);
+    throw error;
   } finally {
     await browser.close();
     killAll();

@@ -35,7 +35,11 @@ export class TavernHost implements vscode.Disposable {
       clientVersion: version,
       log: (m) => this.log.debug(m),
     });
-    this.store = new WorkerStore(this.config, context.secrets);
+    this.store = new WorkerStore(this.config, context.secrets, (attempt) =>
+      this.log.warn(
+        `secret storage did not answer a token read (attempt ${attempt}); asking again`,
+      ),
+    );
     this.coordinators = new Coordinators(this.pool, this.config, this.log);
     this.view = new TavernPanel(
       context.extensionUri,
@@ -123,7 +127,18 @@ export class TavernHost implements vscode.Disposable {
   }
 
   private async reattach(): Promise<void> {
-    const { urls, missingToken } = await this.store.load();
+    if (this.config.workers.length === 0) return;
+    this.log.info(`re-attaching ${this.config.workers.length} remembered worker(s)`);
+    let loaded: Awaited<ReturnType<WorkerStore['load']>>;
+    try {
+      loaded = await this.store.load();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(`re-attaching remembered workers: ${message}`);
+      this.view.notice('error', message);
+      return;
+    }
+    const { urls, missingToken } = loaded;
     for (const baseUrl of missingToken)
       this.log.warn(
         `worker ${baseUrl} is in tavern.workers but its token is gone; attach it again with its full URL`,
@@ -132,6 +147,7 @@ export class TavernHost implements vscode.Disposable {
       urls.map((url) =>
         this.pool
           .attach(url)
+          .then((worker) => this.log.info(`re-attached worker "${worker.hello.name}"`))
           .catch((error: unknown) =>
             this.log.warn(
               `re-attaching a remembered worker failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -5,11 +5,15 @@ import { formatAttachUrl, parseAttachUrl } from '../core/workers/attachUrl';
 import type { Config } from './config';
 
 const secretKey = (baseUrl: string): string => `tavern.worker:${baseUrl}`;
+const SECRET_READ_TIMEOUT_MS = 10_000;
+const SECRET_READ_ATTEMPTS = 3;
 
 export class WorkerStore {
   constructor(
     private readonly config: Config,
     private readonly secrets: vscode.SecretStorage,
+    /** Told when a secret read timed out and is being retried. */
+    private readonly onSlowSecrets?: (attempt: number) => void,
   ) {}
 
   async remember(attachUrl: string): Promise<void> {
@@ -32,10 +36,32 @@ export class WorkerStore {
     const urls: string[] = [];
     const missingToken: string[] = [];
     for (const baseUrl of this.config.workers) {
-      const full = await this.secrets.get(secretKey(baseUrl));
+      const full = await this.readSecret(secretKey(baseUrl));
       if (full) urls.push(full);
       else missingToken.push(baseUrl);
     }
     return { urls, missingToken };
+  }
+
+  /**
+   * SecretStorage answers through the window; one read made while a reloading window is still
+   * coming up was seen never to answer. Ask again rather than wait forever.
+   */
+  private async readSecret(key: string): Promise<string | undefined> {
+    for (let attempt = 1; attempt <= SECRET_READ_ATTEMPTS; attempt++) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answer = await Promise.race([
+        this.secrets.get(key).then((value) => ({ value })),
+        new Promise<undefined>(
+          (r) => (timer = setTimeout(() => r(undefined), SECRET_READ_TIMEOUT_MS)),
+        ),
+      ]);
+      clearTimeout(timer);
+      if (answer) return answer.value;
+      this.onSlowSecrets?.(attempt);
+    }
+    throw new Error(
+      `VS Code's secret storage did not answer in ${(SECRET_READ_ATTEMPTS * SECRET_READ_TIMEOUT_MS) / 1000} s; reload the window or attach the worker again with Tavern: Attach Worker.`,
+    );
   }
 }

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, row, squad } from './fixtures';
+import { THEMES } from './panelServer';
 import type { Page } from 'playwright-core';
 import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
@@ -149,8 +150,8 @@ describe('the Tavern panel in Chromium', () => {
     ]);
   });
 
-  it('looks right in the light and dark themes (screenshots under test-results/panel)', async () => {
-    for (const theme of ['dark', 'light']) {
+  it('looks right in the light, dark and high contrast themes (screenshots under test-results/panel)', async () => {
+    for (const theme of ['dark', 'light', 'high-contrast']) {
       await panel.page.goto(`${panel.server.url}?theme=${theme}`);
       await panel.page.evaluate(() => sessionStorage.clear());
       await panel.page.reload();
@@ -231,6 +232,22 @@ describe('the Tavern panel in Chromium', () => {
       });
       await panel.page.waitForTimeout(150);
       await panel.page.screenshot({ path: join(SHOTS, `panel-${theme}.png`) });
+      // The panel paints with the theme's own colours, and outlines rows only in high contrast.
+      const painted = await panel.page.evaluate(() => ({
+        text: getComputedStyle(document.body).color,
+        rowBorder: getComputedStyle(document.querySelector('li.agent:not(.selected)')!)
+          .borderTopColor,
+      }));
+      expect(painted.text).toBe(rgb(THEMES[theme]!['--vscode-foreground']!));
+      expect(painted.rowBorder).toBe(
+        theme === 'high-contrast' ? rgb('#6fc3df') : 'rgba(0, 0, 0, 0)',
+      );
     }
   });
 });
+
+/** '#rrggbb' as getComputedStyle writes it. */
+function rgb(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgb(${r}, ${g}, ${b})`;
+}

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, longTranscript, row, squad } from './fixtures';
+import type { HostMessage } from '../../protocol/webview';
 import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
@@ -234,6 +235,10 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
     expect(figures.rows).toBeGreaterThan(0);
     expect(figures.rows).toBeLessThanOrEqual(300);
     expect(figures.nodes).toBeLessThan(5_000);
+    // Older events follow in chunks after the first paint; the transcript is busy till then.
+    await expect
+      .poll(() => view(panel.page).locator('.transcript').getAttribute('aria-busy'))
+      .toBe('false');
     // Scrolling to the top brings the first blocks in and keeps the bound.
     await view(panel.page)
       .locator('.transcript')
@@ -247,5 +252,28 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
     await expect
       .poll(() => view(panel.page).locator('.conversation-header .cost').textContent())
       .toContain('$1.43');
+  });
+
+  it('leaves out a malformed event, shows the rest of the page and says so', async () => {
+    await send(panel.page, squad([JAKE, row({ id: 'frodo-1', name: 'Frodo', state: 'done' })]));
+    await view(panel.page).locator('li.agent', { hasText: 'Frodo' }).click();
+    const [asked, answered] = envelopes('frodo-1', [
+      { kind: 'user', text: 'First words.' },
+      { kind: 'text', text: 'Last words.' },
+    ]);
+    const broken = { agentId: 'frodo-1', seq: 'two', event: { kind: 'no-such-kind' } };
+    await send(panel.page, {
+      type: 'transcript',
+      agentId: 'frodo-1',
+      reset: true,
+      more: false,
+      events: [asked, broken, answered],
+    } as unknown as HostMessage);
+    const transcript = view(panel.page).locator('.transcript');
+    await expect.poll(() => transcript.textContent()).toContain('Last words.');
+    expect(await transcript.textContent()).toContain('First words.');
+    await expect
+      .poll(() => view(panel.page).locator('.local-note').textContent())
+      .toContain('1 event(s) of this transcript could not be read');
   });
 });

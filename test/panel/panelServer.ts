@@ -15,7 +15,7 @@ const ASSETS = resolve(process.cwd(), 'dist/webview');
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
 
 /** A few of the variables VS Code injects, enough to see a theme in screenshots. */
-export const THEMES = {
+export const THEMES: Record<string, Record<string, string>> = {
   dark: {
     '--vscode-foreground': '#cccccc',
     '--vscode-descriptionForeground': '#9d9d9d',
@@ -60,6 +60,32 @@ export const THEMES = {
     '--vscode-font-size': '13px',
     '--vscode-editor-font-family': 'monospace',
   },
+  // VS Code's "Dark High Contrast": black, white text, cyan borders, orange focus.
+  'high-contrast': {
+    '--vscode-foreground': '#ffffff',
+    '--vscode-descriptionForeground': '#ffffff',
+    '--vscode-editor-background': '#000000',
+    '--vscode-sideBar-background': '#000000',
+    '--vscode-textLink-foreground': '#21a6ff',
+    '--vscode-errorForeground': '#f48771',
+    '--vscode-editorWarning-foreground': '#ffd370',
+    '--vscode-badge-background': '#000000',
+    '--vscode-badge-foreground': '#ffffff',
+    '--vscode-button-secondaryBackground': '#000000',
+    '--vscode-button-secondaryForeground': '#ffffff',
+    '--vscode-button-border': '#6fc3df',
+    '--vscode-input-background': '#000000',
+    '--vscode-input-foreground': '#ffffff',
+    '--vscode-input-border': '#6fc3df',
+    '--vscode-textCodeBlock-background': '#000000',
+    '--vscode-panel-border': '#6fc3df',
+    '--vscode-contrastBorder': '#6fc3df',
+    '--vscode-contrastActiveBorder': '#f38518',
+    '--vscode-focusBorder': '#f38518',
+    '--vscode-font-family': 'sans-serif',
+    '--vscode-font-size': '13px',
+    '--vscode-editor-font-family': 'monospace',
+  },
 };
 
 export interface PanelServer {
@@ -94,7 +120,7 @@ export async function servePanel(): Promise<PanelServer> {
         return;
       }
       if (url.pathname === '/theme.css') {
-        const theme = url.search === '?light' ? THEMES.light : THEMES.dark;
+        const theme = THEMES[url.search.slice(1)] ?? THEMES.dark!;
         const vars = Object.entries(theme)
           .map(([k, v]) => `${k}: ${v};`)
           .join(' ');
