@@ -1,11 +1,16 @@
 // claude: time from starting an agent to its first text, for the claude engine cold (no
 // spare process) and warm (a pre-started spare), vs the bare Claude Agent SDK query() cold
-// and pre-warmed with startup(), all in one run against the fake Anthropic API.
+// and pre-warmed with startup(), all in one run against the fake Anthropic API. A second warm
+// baseline gives the bare SDK the engine's own options (Claude Code's preset system prompt, the
+// tavern MCP server, canUseTool), so the ratio against it is the worker's overhead alone.
 import { query, startup, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { offlineClaudeEnv, say, startFakeAnthropicApi } from '../test/fakeApi/fakeAnthropicApi';
+import { InputQueue } from '../worker/engines/claude/inputQueue';
+import { buildSdkOptions } from '../worker/engines/claude/sdkOptions';
+import type { EngineContext } from '../worker/engines/engine';
 import { benchClient, result, ROOT, round, startBenchWorker, summarize, table } from './lib';
 
 const ROUNDS = Number(process.env.BENCH_CLAUDE_ROUNDS ?? 5);
@@ -35,9 +40,11 @@ async function main(): Promise<void> {
   async function firstText(
     q: AsyncIterable<{ type: string; event?: unknown }>,
     t0: number,
+    onResult?: () => void,
   ): Promise<number> {
     let at = NaN;
     for await (const m of q) {
+      if (m.type === 'result') onResult?.();
       const delta = (m.event as { delta?: { type?: string } } | undefined)?.delta;
       if (Number.isNaN(at) && m.type === 'stream_event' && delta?.type === 'text_delta')
         at = performance.now() - t0;
@@ -45,8 +52,36 @@ async function main(): Promise<void> {
     return at;
   }
 
+  // What the engine passes for an agent, with callbacks that do nothing.
+  const engineCtx: EngineContext = {
+    agentId: 'bare',
+    name: 'bare',
+    cwd,
+    model: undefined,
+    permissionMode: 'default',
+    systemPrompt: undefined,
+    resumeSessionId: undefined,
+    tools: [],
+    emit: () => undefined,
+    requestPermission: () => Promise.resolve({ decision: 'allow' }),
+    report: () => undefined,
+    setSessionId: () => undefined,
+    log: () => undefined,
+  };
+  const sameOptions = (): Options => ({
+    ...buildSdkOptions(
+      engineCtx,
+      (_name, input) => Promise.resolve({ behavior: 'allow', updatedInput: input }),
+      { executable: CLAUDE, persistSession: false, loadSettings: false },
+      undefined,
+    ),
+    env: { ...process.env, ...env },
+  });
+
   const bareCold: number[] = [];
   const bareWarm: number[] = [];
+  const bareWarmSame: number[] = [];
+  const bareWarmStreamed: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     let t0 = performance.now();
     bareCold.push(await firstText(query({ prompt: 'hi', options: bareOptions() }), t0));
@@ -54,6 +89,18 @@ async function main(): Promise<void> {
     await settle(500);
     t0 = performance.now();
     bareWarm.push(await firstText(warm.query('hi'), t0));
+    const warmSame = await startup({ options: sameOptions() });
+    await settle(500);
+    t0 = performance.now();
+    bareWarmSame.push(await firstText(warmSame.query('hi'), t0));
+    // The same, with the prompt as a streaming input that stays open, as the engine sends it.
+    const warmStreamed = await startup({ options: sameOptions() });
+    await settle(500);
+    const input = new InputQueue();
+    t0 = performance.now();
+    const streamed = warmStreamed.query(input);
+    input.push('hi');
+    bareWarmStreamed.push(await firstText(streamed, t0, () => input.end()));
   }
 
   async function ours(prewarm: boolean): Promise<number[]> {
@@ -100,21 +147,27 @@ async function main(): Promise<void> {
   const rows = [
     { path: 'bare SDK query(), cold', ...summarize(bareCold) },
     { path: 'bare SDK startup() pre-warmed', ...summarize(bareWarm) },
+    { path: "bare SDK startup(), the engine's options", ...summarize(bareWarmSame) },
+    { path: "bare SDK startup(), engine's options + input", ...summarize(bareWarmStreamed) },
     { path: 'claude engine via worker, cold', ...summarize(oursCold) },
     { path: 'claude engine via worker, warm spare', ...summarize(oursWarm) },
   ];
   table(`claude: start -> first text delta, ${ROUNDS} rounds each (ms)`, rows);
   const ratioWarm = round(summarize(oursWarm).p50 / summarize(bareWarm).p50, 2);
   const ratioCold = round(summarize(oursCold).p50 / summarize(bareCold).p50, 2);
+  const ratioWarmSame = round(summarize(oursWarm).p50 / summarize(bareWarmSame).p50, 2);
   console.log(
-    `warm ratio (p50) ${ratioWarm}x bare warm (goal <= 1.2x); cold ratio ${ratioCold}x bare cold`,
+    `warm ratio (p50) ${ratioWarm}x bare warm (goal <= 1.2x); ${ratioWarmSame}x bare warm with the engine's options; cold ratio ${ratioCold}x bare cold`,
   );
   result('claude', {
     bareColdMs: summarize(bareCold),
     bareWarmMs: summarize(bareWarm),
+    bareWarmSameOptionsMs: summarize(bareWarmSame),
+    bareWarmStreamedInputMs: summarize(bareWarmStreamed),
     oursColdMs: summarize(oursCold),
     oursWarmMs: summarize(oursWarm),
     ratioWarmP50: ratioWarm,
+    ratioWarmSameOptionsP50: ratioWarmSame,
     ratioColdP50: ratioCold,
     goal: 'warm <= 1.2x bare warm',
   });

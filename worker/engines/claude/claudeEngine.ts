@@ -15,7 +15,7 @@ import { findClaude } from './findClaude';
 import { InputQueue } from './inputQueue';
 import { SdkEventMapper } from './sdkEventMapper';
 import { buildSdkOptions, type SdkOptionSettings } from './sdkOptions';
-import { canClaim, SpareProcess, spareKey } from './spareProcess';
+import { canClaim, SpareProcess, spareKey, type SpareShape } from './spareProcess';
 import { TAVERN_SERVER } from './tavernTools';
 
 export interface ClaudeEngineOptions {
@@ -33,6 +33,9 @@ export interface ClaudeEngineOptions {
 
 type Active = { ready: Promise<Query>; input: InputQueue };
 
+/** The longest a claimed spare goes without a successor (see scheduleRefill). */
+const SPARE_REFILL_MS = 3_000;
+
 class ClaudeSession implements EngineSession {
   private active: Active | undefined;
   private pending: ((outcome: TurnOutcome) => void) | undefined;
@@ -47,6 +50,8 @@ class ClaudeSession implements EngineSession {
     private readonly settings: SdkOptionSettings,
     /** A pre-started process this session may claim for its first turn. */
     private spare: SpareProcess | undefined,
+    /** Called once, when the first turn ends: the engine may start the next spare then. */
+    private onFirstTurnEnd?: () => void,
   ) {
     this.sessionId = ctx.resumeSessionId;
   }
@@ -134,6 +139,10 @@ class ClaudeSession implements EngineSession {
     let sawInit = false;
     try {
       for await (const message of await active.ready) {
+        if (message.type === 'result' && this.onFirstTurnEnd) {
+          this.onFirstTurnEnd();
+          this.onFirstTurnEnd = undefined;
+        }
         const out = this.mapper.map(message);
         if (out.sessionId) {
           sawInit = true;
@@ -205,6 +214,10 @@ class ClaudeSession implements EngineSession {
 export class ClaudeEngine implements Engine {
   readonly name = 'claude' as const;
   private spare: SpareProcess | undefined;
+  /** Starts the next spare; pending from a claim until that agent's first turn ends (or a timer). */
+  private refill: (() => void) | undefined;
+  private refillTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
 
   constructor(private readonly options: ClaudeEngineOptions) {}
 
@@ -232,25 +245,52 @@ export class ClaudeEngine implements Engine {
   createSession(ctx: EngineContext): EngineSession {
     const found = findClaude(this.options.claudePath);
     if ('error' in found) return new UnavailableSession(ctx, found.error);
-    return new ClaudeSession(ctx, this.settings(found.path), this.takeSpare(ctx, found.path));
+    const spare = this.takeSpare(ctx, found.path);
+    const refill = this.refill;
+    return new ClaudeSession(ctx, this.settings(found.path), spare, () => {
+      if (refill && this.refill === refill) refill();
+    });
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
+    clearTimeout(this.refillTimer);
+    this.refill = undefined;
     this.spare?.close();
     this.spare = undefined;
   }
 
-  /** Hands the spare to an agent it fits, and starts the next spare of the same shape. */
+  /** Hands the spare to an agent it fits; the next spare of the same shape follows later. */
   private takeSpare(ctx: EngineContext, executable: string): SpareProcess | undefined {
     if (this.options.prewarm === false || !canClaim(ctx)) return undefined;
     const shape = { cwd: ctx.cwd, permissionMode: ctx.permissionMode, model: ctx.model };
     const spare = this.spare?.key === spareKey(shape) ? this.spare : undefined;
     if (this.spare && !spare) this.spare.close();
-    this.spare = this.newSpare(executable, shape);
+    this.spare = undefined;
+    this.scheduleRefill(executable, shape);
     this.options.log.debug(
       `claude: agent ${ctx.agentId} ${spare ? 'claims the warm spare process' : 'starts a fresh Claude process (no matching spare)'}`,
     );
     return spare;
+  }
+
+  /**
+   * Starting Claude Code takes a core for a few hundred ms: started at once, the next spare
+   * slowed the first answer of the agent that had just claimed one (bench/claude on 2 cores:
+   * 1.6x the bare SDK's warm start instead of 1.4x). It starts when that agent's first turn
+   * ends, or after SPARE_REFILL_MS (a long turn, or an agent spawned without an assignment).
+   */
+  private scheduleRefill(executable: string, shape: SpareShape): void {
+    clearTimeout(this.refillTimer);
+    const refill = (): void => {
+      clearTimeout(this.refillTimer);
+      if (this.refill !== refill) return;
+      this.refill = undefined;
+      if (!this.disposed) this.spare ??= this.newSpare(executable, shape);
+    };
+    this.refill = refill;
+    this.refillTimer = setTimeout(refill, SPARE_REFILL_MS);
+    this.refillTimer.unref();
   }
 
   private newSpare(
