@@ -31,6 +31,8 @@ beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), 'tavern-claude-home-'));
   worker = await startWorker({
     workdir,
+    // Debug logs say when a spare process is claimed and when the next one starts.
+    args: ['--log-level', 'debug'],
     env: {
       ...offlineClaudeEnv(api.url, home),
       TAVERN_CLAUDE_PERSIST_SESSION: '0',
@@ -199,5 +201,26 @@ describe('claude engine (real SDK, fake API)', () => {
     await log.untilState(agentId, 'failed');
     const error = log.of(agentId).find((e) => e.event.kind === 'error')?.event;
     expect(error?.kind === 'error' && error.message).toMatch(/500|API Error/);
+  });
+
+  it('hands the spare process to the next agent and starts the one after when that turn ends', async () => {
+    api.respondWith(() => say('Ready.'));
+    // A turn an earlier test left open has its next spare started by the 3 s fallback.
+    await new Promise((r) => setTimeout(r, 3_500));
+    const from = worker.stderr().length;
+    const logSince = (): string => worker.stderr().slice(from);
+    for (const assignment of ['First', 'Second']) {
+      const agentId = await spawnClaude(assignment);
+      await log.untilIdle(agentId);
+      await client.dismiss(agentId);
+    }
+    const lines = logSince()
+      .split('\n')
+      .filter((l) => /claims the warm spare|starts a fresh Claude|starting the next spare/.test(l));
+    // Each agent claims a spare; the next starts only after the claiming agent's turn, so the
+    // claim and the start alternate (never two starts, never a fresh process).
+    expect(
+      lines.map((l) => (l.includes('claims') ? 'claim' : l.includes('fresh') ? 'fresh' : 'next')),
+    ).toEqual(['claim', 'next', 'claim', 'next']);
   });
 });

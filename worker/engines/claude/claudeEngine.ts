@@ -286,7 +286,9 @@ export class ClaudeEngine implements Engine {
       clearTimeout(this.refillTimer);
       if (this.refill !== refill) return;
       this.refill = undefined;
-      if (!this.disposed) this.spare ??= this.newSpare(executable, shape);
+      if (this.disposed || this.spare) return;
+      this.options.log.debug('claude: starting the next spare process');
+      this.spare = this.newSpare(executable, shape);
     };
     this.refill = refill;
     this.refillTimer = setTimeout(refill, SPARE_REFILL_MS);
