@@ -91,7 +91,7 @@ const composer = new Composer({
     list.scrollToEnd();
   },
   stop: () => {
-    if (selectedId && isWorking()) post({ type: 'interrupt', agentId: selectedId });
+    if (selectedId && inTurn()) post({ type: 'interrupt', agentId: selectedId });
   },
   command: runSlash,
 });
@@ -139,6 +139,14 @@ function openSet(): Set<number> {
 function isWorking(): boolean {
   const state = model?.state ?? selected()?.state;
   return state === 'working' || state === 'summoned';
+}
+/** Mid-turn: working, or paused on an approval (Stop then denies it and ends the turn). */
+function inTurn(): boolean {
+  if (isWorking()) return true;
+  // The transcript's own state when it has one, else the squad row's.
+  const source = model?.state !== undefined ? model : selected();
+  const reason = source?.stateReason;
+  return source?.state === 'waiting' && (reason === 'permission' || reason === 'plan');
 }
 function save(): void {
   vscode.setState({ workers, squad, selectedId } satisfies SavedState);
@@ -194,9 +202,9 @@ function renderConversation(): void {
   const tokensOut = Math.max(model?.outputTokens ?? 0, agent.outputTokens);
   const cost = Math.max(model?.costUsd ?? 0, agent.costUsd);
   costLabel.textContent = `${formatTokens(tokensIn)} in · ${formatTokens(tokensOut)} out · ${formatCost(cost)}`;
-  const working = isWorking() && agent.state !== 'lost';
-  cogitating.set(working, agent.name);
-  composer.configure(agent.name, working, agent.state !== 'lost' && agent.state !== 'dismissed');
+  const reachable = agent.state !== 'lost';
+  cogitating.set(isWorking() && reachable, agent.name);
+  composer.configure(agent.name, inTurn() && reachable, reachable && agent.state !== 'dismissed');
   renderApprovals(
     approvals,
     (squad?.approvals ?? []).filter((a) => a.agentId === agent.id),

@@ -80,6 +80,11 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       },
     ]);
     await panel.page.screenshot({ path: join(SHOTS, 'approvals-dark.png') });
+    // Paused on approvals is still mid-turn: Stop is offered and interrupts the agent.
+    await view(panel.page).getByRole('button', { name: 'Stop (interrupt the agent)' }).click();
+    expect((await posted(panel.page)).filter((m) => m.type === 'interrupt')).toEqual([
+      { type: 'interrupt', agentId: 'frodo-1' },
+    ]);
   });
 
   it('never runs a script from agent text, tool input, names, errors or worker data (XSS corpus)', async () => {
