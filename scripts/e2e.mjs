@@ -9,6 +9,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -328,13 +329,16 @@ async function main() {
     await page.screenshot({ path: join(shots, '8-after-reload.png') });
     console.log(`e2e: ${passed} passed, 0 failed`);
   } catch (error) {
-    // What the window showed when a step failed, next to the numbered screenshots.
+    // What the window showed when a step failed, next to the numbered screenshots; the run's
+    // directory (code-server and extension logs) is kept for a look.
     await page.screenshot({ path: join(shots, 'failed.png') }).catch(() => undefined);
+    console.error(`e2e: logs of this run are under ${base}`);
     throw error;
   } finally {
     await browser.close();
     killAll();
   }
+  rmSync(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 main().catch((error) => {
