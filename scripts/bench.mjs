@@ -2,7 +2,8 @@
 // own Node process. `npm run bench -- rtt stream` runs a subset.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,16 +29,21 @@ await esbuild.build({
   define: { 'import.meta.url': '__importMetaUrl' },
 });
 
+// The benchmarks' temp dirs (worker state, workdirs, fake homes) go in one directory,
+// removed at the end: they call os.tmpdir(), which follows TMPDIR.
+const runDir = mkdtempSync(join(tmpdir(), 'tavern-bench-run-'));
 let failed = 0;
 for (const name of names) {
   console.log(`\n=== bench ${name} ===`);
   const run = spawnSync(process.execPath, [join(root, 'dist/bench', `${name}.js`)], {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, TMPDIR: runDir },
   });
   if (run.status !== 0) {
     failed++;
     console.error(`bench ${name} exited with ${run.status}`);
   }
 }
+rmSync(runDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 process.exit(failed ? 1 : 0);
