@@ -35,11 +35,7 @@ export class TavernHost implements vscode.Disposable {
       clientVersion: version,
       log: (m) => this.log.debug(m),
     });
-    this.store = new WorkerStore(this.config, context.secrets, (attempt) =>
-      this.log.warn(
-        `secret storage did not answer a token read (attempt ${attempt}); asking again`,
-      ),
-    );
+    this.store = new WorkerStore(this.config, context.secrets);
     this.coordinators = new Coordinators(this.pool, this.config, this.log);
     this.view = new TavernPanel(
       context.extensionUri,

@@ -5,15 +5,12 @@ import { formatAttachUrl, parseAttachUrl } from '../core/workers/attachUrl';
 import type { Config } from './config';
 
 const secretKey = (baseUrl: string): string => `tavern.worker:${baseUrl}`;
-const SECRET_READ_TIMEOUT_MS = 10_000;
-const SECRET_READ_ATTEMPTS = 3;
+const SECRET_READ_TIMEOUT_MS = 15_000;
 
 export class WorkerStore {
   constructor(
     private readonly config: Config,
     private readonly secrets: vscode.SecretStorage,
-    /** Told when a secret read timed out and is being retried. */
-    private readonly onSlowSecrets?: (attempt: number) => void,
   ) {}
 
   async remember(attachUrl: string): Promise<void> {
@@ -44,24 +41,21 @@ export class WorkerStore {
   }
 
   /**
-   * SecretStorage answers through the window; one read made while a reloading window is still
-   * coming up was seen never to answer. Ask again rather than wait forever.
+   * SecretStorage answers through the window (in code-server, through the browser): if it
+   * never answers, re-attaching must end with an error that says what to do, not hang.
    */
   private async readSecret(key: string): Promise<string | undefined> {
-    for (let attempt = 1; attempt <= SECRET_READ_ATTEMPTS; attempt++) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const answer = await Promise.race([
-        this.secrets.get(key).then((value) => ({ value })),
-        new Promise<undefined>(
-          (r) => (timer = setTimeout(() => r(undefined), SECRET_READ_TIMEOUT_MS)),
-        ),
-      ]);
-      clearTimeout(timer);
-      if (answer) return answer.value;
-      this.onSlowSecrets?.(attempt);
-    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answer = await Promise.race([
+      this.secrets.get(key).then((value) => ({ value })),
+      new Promise<undefined>(
+        (r) => (timer = setTimeout(() => r(undefined), SECRET_READ_TIMEOUT_MS)),
+      ),
+    ]);
+    clearTimeout(timer);
+    if (answer) return answer.value;
     throw new Error(
-      `VS Code's secret storage did not answer in ${(SECRET_READ_ATTEMPTS * SECRET_READ_TIMEOUT_MS) / 1000} s; reload the window or attach the worker again with Tavern: Attach Worker.`,
+      `VS Code's secret storage did not answer in ${SECRET_READ_TIMEOUT_MS / 1000} s; reload the window or attach the worker again with Tavern: Attach Worker.`,
     );
   }
 }
