@@ -11,6 +11,7 @@ import { result, round, summarize, table } from './lib';
 
 const RUNS = Number(process.env.BENCH_PANEL_RUNS ?? 5);
 const DELTAS = Number(process.env.BENCH_PANEL_DELTAS ?? 2000);
+const SQUAD = Number(process.env.BENCH_PANEL_SQUAD ?? 1000);
 
 interface Paint {
   deliverMs: number;
@@ -115,18 +116,48 @@ async function stream(
   );
 }
 
+/**
+ * A squad message of `count` agents (the scale goal: 1,000), as the host sends when one of
+ * them changes: agent `changed` is done.
+ */
+async function squadUpdate(
+  page: Page,
+  count: number,
+  changed = -1,
+): Promise<{ ms: number; nodes: number }> {
+  const agents = [
+    JAKE,
+    ...Array.from({ length: count }, (_, i) =>
+      row({
+        id: `a-${i}`,
+        name: `Agent ${i}`,
+        state: i === changed ? 'done' : i % 3 ? 'working' : 'waiting',
+        description: `Assignment number ${i}`,
+      }),
+    ),
+  ];
+  return page.evaluate(async (message) => {
+    const t0 = performance.now();
+    window.postMessage(message, '*');
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    return { ms: performance.now() - t0, nodes: document.querySelectorAll('*').length };
+  }, squad(agents));
+}
+
 async function main(): Promise<void> {
   const server = await servePanel();
   const browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
   const full = longTranscript('long-1', 10_000);
   const tail = full.slice(-2_000);
-  const runs: { full: Paint[]; tail: Paint[]; perDelta: number[]; frames: number[] } = {
-    full: [],
-    tail: [],
-    perDelta: [],
-    frames: [],
-  };
+  const runs: {
+    full: Paint[];
+    tail: Paint[];
+    perDelta: number[];
+    frames: number[];
+    squad: number[];
+    squadNodes: number[];
+  } = { full: [], tail: [], perDelta: [], frames: [], squad: [], squadNodes: [] };
   for (let i = 0; i < RUNS; i++) {
     await page.goto(server.url);
     await page.evaluate(() => sessionStorage.clear());
@@ -146,6 +177,10 @@ async function main(): Promise<void> {
     const s = await stream(page, DELTAS, 10_002);
     runs.perDelta.push(s.perDeltaMs);
     runs.frames.push(s.frames);
+    await squadUpdate(page, SQUAD); // the first one builds the list
+    const update = await squadUpdate(page, SQUAD, 7);
+    runs.squad.push(update.ms);
+    runs.squadNodes.push(update.nodes);
   }
   await browser.close();
   await server.close();
@@ -181,6 +216,11 @@ async function main(): Promise<void> {
     { measure: 'ms per delta (parse + batch + render)', value: perDelta },
     { measure: 'animation frames used', value: p50(runs.frames) },
   ]);
+  const squadMs = round(p50(runs.squad), 1);
+  table(`panel: a squad update with ${SQUAD} agents (one changed)`, [
+    { measure: 'message -> painted (ms)', value: squadMs },
+    { measure: 'DOM nodes', value: p50(runs.squadNodes) },
+  ]);
   result('panel', {
     fullPaintMs: fullPaint,
     fullPaintVsDeliver: round(fullPaint / deliver, 2),
@@ -189,6 +229,8 @@ async function main(): Promise<void> {
     rows: pick(runs.full, 'rows'),
     domNodes: pick(runs.full, 'nodes'),
     perDeltaMs: perDelta,
+    squadUpdateMs: squadMs,
+    squadAgents: SQUAD,
     goalPaintMs: 100,
     goalRows: 300,
   });

@@ -78,6 +78,20 @@ function agentRow(agent: AgentRow, selected: boolean, onOpen: (id: string) => vo
   return row;
 }
 
+interface Rendered {
+  header: HTMLElement;
+  headerKey: string;
+  list: HTMLElement;
+  rows: Map<string, { key: string; row: HTMLElement }>;
+  onOpen: (agentId: string) => void;
+}
+const rendered = new WeakMap<HTMLElement, Rendered>();
+
+/**
+ * Renders the squad into `target`, keyed by agent: only rows whose agent changed are rebuilt
+ * and unchanged rows stay where they are. With hundreds of agents an update stays cheap, and a
+ * keyboard user's focus stays on the row they are on while others change state.
+ */
 export function renderSquad(
   target: HTMLElement,
   message: Extract<HostMessage, { type: 'squad' }>,
@@ -85,6 +99,51 @@ export function renderSquad(
   post: Post,
   onOpen: (agentId: string) => void,
 ): void {
+  let state = rendered.get(target);
+  if (!state) {
+    const list = el('ul', 'agent-list');
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-label', 'Jake and the squad');
+    state = { header: el('div', 'squad-header'), headerKey: '', list, rows: new Map(), onOpen };
+    rendered.set(target, state);
+    target.replaceChildren(state.header, list);
+  }
+  const current = state;
+  current.onOpen = onOpen;
+  const headerKey = JSON.stringify([message.folders, message.folder, message.note]);
+  if (headerKey !== current.headerKey) {
+    current.headerKey = headerKey;
+    current.header.replaceChildren(...header(message, post));
+  }
+
+  const rows = new Map<string, { key: string; row: HTMLElement }>();
+  const wanted = message.agents.map((agent) => {
+    const selected = agent.id === selectedId;
+    const key = `${selected ? 1 : 0}${JSON.stringify(agent)}`;
+    const old = current.rows.get(agent.id);
+    let entry = old;
+    if (!old || old.key !== key) {
+      entry = { key, row: agentRow(agent, selected, (id) => current.onOpen(id)) };
+      if (old) {
+        const hadFocus = document.activeElement === old.row;
+        old.row.replaceWith(entry.row);
+        if (hadFocus) entry.row.focus();
+      }
+    }
+    rows.set(agent.id, entry!);
+    return entry!.row;
+  });
+  current.rows = rows;
+  // Put rows in order, moving only what is out of place; drop rows of agents now gone.
+  const list = current.list;
+  wanted.forEach((row, i) => {
+    const at = list.children[i];
+    if (at !== row) list.insertBefore(row, at ?? null);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild!.remove();
+}
+
+function header(message: Extract<HostMessage, { type: 'squad' }>, post: Post): HTMLElement[] {
   const nodes: HTMLElement[] = [];
   if (message.folders.length > 1) {
     const label = el('label', 'folder-picker');
@@ -101,10 +160,5 @@ export function renderSquad(
     nodes.push(label);
   }
   if (message.note) nodes.push(el('p', 'empty', message.note));
-  const list = el('ul', 'agent-list');
-  list.setAttribute('role', 'listbox');
-  list.setAttribute('aria-label', 'Jake and the squad');
-  for (const agent of message.agents) list.append(agentRow(agent, agent.id === selectedId, onOpen));
-  nodes.push(list);
-  target.replaceChildren(...nodes);
+  return nodes;
 }

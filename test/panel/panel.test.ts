@@ -120,6 +120,33 @@ describe('the Tavern panel in Chromium', () => {
     expect(await input.inputValue()).toBe('/bogus'); // kept, so a typo can be fixed
   });
 
+  it('keeps keyboard focus on a squad row while other agents change, and moves with the arrows', async () => {
+    const frodo = row({ id: 'frodo-1', name: 'Frodo', state: 'working' });
+    const sam = row({ id: 'sam-1', name: 'Sam', state: 'working' });
+    await send(panel.page, squad([JAKE, frodo, sam]));
+    const rows = view(panel.page).locator('li.agent');
+    await expect.poll(() => rows.count()).toBe(3);
+    await rows.nth(1).focus();
+    const jakeBefore = await rows.nth(0).elementHandle();
+    const frodoBefore = await rows.nth(1).elementHandle();
+    // Sam finishes and Frodo gets an approval: Frodo's row is rebuilt, the focus stays on it.
+    await send(
+      panel.page,
+      squad([JAKE, { ...frodo, pendingApprovals: 1 }, { ...sam, state: 'done' }]),
+    );
+    await expect.poll(() => rows.nth(2).getAttribute('class')).toContain('state-done');
+    const focused = (): Promise<string | undefined> =>
+      panel.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.agentId);
+    expect(await focused()).toBe('frodo-1');
+    // Jake's row was left alone (the same element); Frodo's was rebuilt.
+    expect(await jakeBefore?.evaluate((r) => r.isConnected)).toBe(true);
+    expect(await frodoBefore?.evaluate((r) => r.isConnected)).toBe(false);
+    await panel.page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('sam-1');
+    await panel.page.keyboard.press('Enter');
+    expect((await posted(panel.page)).at(-1)).toEqual({ type: 'openAgent', agentId: 'sam-1' });
+  });
+
   it('comes back from hide/show with its last state before the host answers', async () => {
     await showJake(
       panel.page,
@@ -141,6 +168,8 @@ describe('the Tavern panel in Chromium', () => {
         },
       ],
     });
+    // postMessage is delivered later: wait until the panel has shown (and saved) the worker.
+    await view(panel.page).locator('li.worker .name', { hasText: 'local' }).waitFor();
     await panel.page.reload();
     await expect.poll(() => view(panel.page).locator('li.agent').count()).toBe(2);
     expect(await view(panel.page).locator('li.worker .name').textContent()).toBe('local');
