@@ -1,6 +1,6 @@
 // The local worker as the extension runs it (a child of this Node, token in env), plus a
 // second worker attached by URL; a crashed local worker restarts and re-attaches.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,15 @@ afterEach(async () => {
   for (const d of disposables.splice(0).reverse()) await d();
 });
 
-function localWorker(preferredPort?: number): LocalWorker {
+function localWorker(
+  preferredPort?: number,
+  workdir = mkdtempSync(join(tmpdir(), 'tavern-local-work-')),
+): LocalWorker {
   const lw = new LocalWorker({
     ...(preferredPort ? { preferredPort } : {}),
     nodePath: process.execPath,
     workerScript: WORKER_JS,
-    workdir: mkdtempSync(join(tmpdir(), 'tavern-local-work-')),
+    workdir,
     stateDir: mkdtempSync(join(tmpdir(), 'tavern-local-state-')),
     name: 'local',
     env: { TAVERN_CLAUDE_PREWARM: '0' },
@@ -103,7 +106,27 @@ describe('local worker and pool', () => {
     await new Promise<void>((done) => squatter.listen(0, '127.0.0.1', done));
     disposables.push(() => new Promise<void>((done) => squatter.close(() => done())));
     const taken = (squatter.address() as AddressInfo).port;
-    const url = await localWorker(taken).start();
+    const workdir = mkdtempSync(join(tmpdir(), 'tavern-local-work-'));
+    const lw = localWorker(taken, workdir);
+    const url = await lw.start();
     expect(new URL(url.replace(/#.*$/, '')).port).not.toBe(String(taken));
+    // The attempt that failed on the taken port is not also "restarted" later: one worker runs.
+    await new Promise((r) => setTimeout(r, 1_500)); // past the first restart backoff (<= 500 ms)
+    expect(workerProcessesIn(workdir)).toEqual([lw.pid]);
   });
 });
+
+/** Worker processes started with `workdir` (from /proc: these tests run on Linux). */
+function workerProcessesIn(workdir: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return args.includes(WORKER_JS) && args.includes(workdir);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}

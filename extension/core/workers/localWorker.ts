@@ -88,9 +88,11 @@ export class LocalWorker {
     });
     this.child = child;
     createInterface({ input: child.stderr! }).on('line', (line) => o.log(line));
+    let ready = false;
     const url = new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         if (!line.startsWith('TAVERN_WORKER_URL=')) return;
+        ready = true;
         const value = line.slice('TAVERN_WORKER_URL='.length);
         this.port = Number(new URL(value.replace(/#.*$/, '')).port) || undefined;
         this.backoff.reset();
@@ -115,7 +117,10 @@ export class LocalWorker {
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       this.exitEmitter.fire({ code, signal });
-      if (!this.stopped) this.scheduleRestart();
+      // Only a worker that was up is restarted here. One that dies while starting is start()'s
+      // failure (which retries on a free port); restarting it here as well started a second
+      // worker and left the first one running with no owner.
+      if (ready && !this.stopped) this.scheduleRestart();
     });
     return url;
   }
@@ -148,7 +153,11 @@ export class LocalWorker {
     const delay = this.backoff.next();
     this.options.log(`local worker stopped unexpectedly; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
-      this.start().catch((error: unknown) => this.options.log(String(error)));
+      this.start().catch((error: unknown) => {
+        this.options.log(String(error));
+        // Still down: try again later (the backoff grows).
+        if (!this.stopped) this.scheduleRestart();
+      });
     }, delay);
   }
 }
