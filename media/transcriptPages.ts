@@ -5,9 +5,9 @@ import type { AgentEventEnvelope } from '../protocol/agentEvents';
 import { parseEnvelopes, type TranscriptPage } from '../protocol/webview';
 
 /** Events checked and drawn before the first paint (a screenful is ~30 blocks). */
-export const FIRST_CHUNK = 500;
+const FIRST_CHUNK = 500;
 /** Events per later chunk: each rebuilds the model once, so fewer, larger chunks. */
-export const LATER_CHUNK = 2_500;
+const LATER_CHUNK = 2_500;
 
 export interface PageTarget {
   /**

@@ -57,8 +57,13 @@ async function runCommand(page, title) {
   await page.keyboard.press('F1');
   await page.keyboard.type(title);
   // Click the row that IS the command: recently used commands show up before the filter applies.
+  await pickRow(page, title);
+}
+
+/** Clicks the first row of the open quick pick that contains `text`. */
+async function pickRow(page, text) {
   await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .locator('.quick-input-list .monaco-list-row', { hasText: text })
     .first()
     .click({ timeout: 30_000 });
 }
@@ -287,14 +292,8 @@ async function main() {
       .locator('.quick-input-box input')
       .pressSequentially('[[permission Write]] [[done the remote agent finished]]');
     await page.keyboard.press('Enter');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'scripted' })
-      .first()
-      .click({ timeout: 30_000 });
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'remote-e2e' })
-      .first()
-      .click({ timeout: 30_000 });
+    await pickRow(page, 'scripted');
+    await pickRow(page, 'remote-e2e');
     const remoteRow = view.locator('li.agent', { hasText: 'remote-e2e' });
     await remoteRow.locator('.badge.needs-approval').waitFor({ timeout: 30_000 });
     await remoteRow.click();
@@ -332,10 +331,7 @@ async function main() {
     step = 'high contrast theme';
     await runCommand(page, 'Preferences: Color Theme');
     await page.keyboard.type('Dark High Contrast');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'Dark High Contrast' })
-      .first()
-      .click({ timeout: 30_000 });
+    await pickRow(page, 'Dark High Contrast');
     await view2
       .locator('body.vscode-high-contrast')
       .waitFor({ state: 'attached', timeout: 30_000 });

@@ -246,10 +246,8 @@ export class ClaudeEngine implements Engine {
     const found = findClaude(this.options.claudePath);
     if ('error' in found) return new UnavailableSession(ctx, found.error);
     const spare = this.takeSpare(ctx, found.path);
-    const refill = this.refill;
-    return new ClaudeSession(ctx, this.settings(found.path), spare, () => {
-      if (refill && this.refill === refill) refill();
-    });
+    // This agent's refill; a no-op once a later claim has replaced it.
+    return new ClaudeSession(ctx, this.settings(found.path), spare, this.refill);
   }
 
   async dispose(): Promise<void> {
@@ -276,9 +274,10 @@ export class ClaudeEngine implements Engine {
 
   /**
    * Starting Claude Code takes a core for a few hundred ms: started at once, the next spare
-   * slowed the first answer of the agent that had just claimed one (bench/claude on 2 cores:
-   * 1.6x the bare SDK's warm start instead of 1.4x). It starts when that agent's first turn
-   * ends, or after SPARE_REFILL_MS (a long turn, or an agent spawned without an assignment).
+   * slowed the first answer of the agent that had just claimed one (bench/claude on 2 cores,
+   * warm start vs the bare SDK's: 1.6x with the next spare started at once, 1.1x with it
+   * started here). It starts when that agent's first turn ends, or after SPARE_REFILL_MS (a
+   * long turn, or an agent spawned without an assignment).
    */
   private scheduleRefill(executable: string, shape: SpareShape): void {
     clearTimeout(this.refillTimer);
@@ -295,14 +294,7 @@ export class ClaudeEngine implements Engine {
     this.refillTimer.unref();
   }
 
-  private newSpare(
-    executable: string,
-    shape: {
-      cwd: string;
-      permissionMode: EngineContext['permissionMode'];
-      model: string | undefined;
-    },
-  ): SpareProcess {
+  private newSpare(executable: string, shape: SpareShape): SpareProcess {
     return new SpareProcess(shape, this.settings(executable), (message) =>
       this.options.log.debug(message),
     );
