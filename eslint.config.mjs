@@ -8,6 +8,22 @@ const noVscode = {
   message: 'This layer must run in plain Node: only extension/host/ may import vscode.',
 };
 
+/** One lint block per layer: the imports it may not make (architecture.md, "Layer rules"). */
+function layer(files, message, forbidden, { allowVscode = false } = {}) {
+  return {
+    files: [files],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: allowVscode ? [] : [noVscode],
+          patterns: [{ group: forbidden, message }],
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'coverage/**', '**/*.vsix'] },
   js.configs.recommended,
@@ -39,83 +55,38 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    files: ['protocol/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscode],
-          patterns: [
-            {
-              group: ['**/extension/**', '**/worker/**', '**/media/**'],
-              message: 'protocol/ depends on nothing of ours.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['worker/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscode],
-          patterns: [
-            {
-              group: ['**/extension/**', '**/media/**'],
-              message: 'worker/ may import only protocol/ and libraries.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['extension/core/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscode],
-          patterns: [
-            {
-              // Jake runs an engine in the extension host, so the engine library
-              // (worker/engines/) is shared; the worker's server and runtime are not.
-              group: [
-                '**/extension/host/**',
-                '**/media/**',
-                '**/worker/*',
-                '!**/worker/engines',
-                '**/worker/runtime/**',
-              ],
-              message:
-                'extension/core/ must not depend on host adapters, the webview or the worker.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['media/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: [noVscode],
-          patterns: [
-            {
-              group: ['**/extension/**', '**/worker/**'],
-              message: 'media/ (the webview) may import only protocol/ types.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  layer('protocol/**/*.ts', 'protocol/ depends on nothing of ours.', [
+    '**/extension/**',
+    '**/worker/**',
+    '**/runtime/**',
+    '**/media/**',
+  ]),
+  layer('runtime/**/*.ts', 'runtime/ (the agent runtime) may import only protocol/.', [
+    '**/extension/**',
+    '**/worker/**',
+    '**/media/**',
+  ]),
+  layer(
+    'worker/**/*.ts',
+    'worker/ (a network shell around runtime/) may import runtime/ and protocol/.',
+    ['**/extension/**', '**/media/**'],
+  ),
+  layer(
+    'extension/core/**/*.ts',
+    'extension/core/ must not depend on host adapters, the webview or the worker program.',
+    ['**/extension/host/**', '**/media/**', '**/worker/**'],
+  ),
+  layer(
+    'extension/host/**/*.ts',
+    'extension/host/ may import everything but the webview.',
+    ['**/media/**'],
+    { allowVscode: true },
+  ),
+  layer('media/**/*.ts', 'media/ (the webview) may import only protocol/ types.', [
+    '**/extension/**',
+    '**/worker/**',
+    '**/runtime/**',
+  ]),
   {
     // The extension-API suite is CommonJS: VS Code's test runner require()s it.
     files: ['**/*.cjs'],

@@ -8,9 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { offlineClaudeEnv, say, startFakeAnthropicApi } from '../test/fakeApi/fakeAnthropicApi';
-import { InputQueue } from '../worker/engines/claude/inputQueue';
-import { buildSdkOptions } from '../worker/engines/claude/sdkOptions';
-import type { EngineContext } from '../worker/engines/engine';
+import { InputQueue } from '../runtime/engines/claude/inputQueue';
+import { buildSdkOptions } from '../runtime/engines/claude/sdkOptions';
+import type { EngineContext } from '../runtime/engines/engine';
 import { benchClient, result, ROOT, round, startBenchWorker, summarize, table } from './lib';
 
 const ROUNDS = Number(process.env.BENCH_CLAUDE_ROUNDS ?? 5);

@@ -3,7 +3,7 @@
 // comes from the same source.
 import { z } from 'zod';
 
-/** Lifecycle states. Legal transitions live in worker/runtime/agentStateMachine.ts. */
+/** Lifecycle states. Legal transitions live in runtime/agentStateMachine.ts. */
 export const AgentStateSchema = z.enum([
   'summoned',
   'working',

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { LogLevel } from './log';
+import type { LogLevel } from '../runtime/log';
 
 export interface WorkerConfig {
   host: string;

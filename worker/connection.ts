@@ -29,7 +29,7 @@ import {
   WebSocketMessageReader,
   WebSocketMessageWriter,
 } from '../protocol/wsTransport';
-import type { Logger } from './log';
+import type { Logger } from '../runtime/log';
 import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
 
 /** Consecutive invalid frames after which the connection is closed (policy violation). */

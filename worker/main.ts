@@ -2,8 +2,8 @@
 // URL, and shut down gracefully on SIGTERM/SIGINT.
 import { version as packageVersion } from '../package.json';
 import { parseCli } from './cli';
-import { createLogger, redact } from './log';
-import { createWorkerRuntime } from './runtime/workerRuntime';
+import { createLogger, redact } from '../runtime/log';
+import { createWorkerRuntime } from './workerRuntime';
 import { startWorkerServer } from './server';
 import { loadTls, selfSignedTls, type TlsMaterial } from './tls';
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveConnection } from './connection';
-import type { Logger } from './log';
+import type { Logger } from '../runtime/log';
 import type { TlsMaterial } from './tls';
 import { UpgradeGuard } from './upgradeGuard';
 import type { WorkerApi } from './workerApi';

@@ -1,6 +1,7 @@
 // The seam between the wire (worker/connection.ts: JSON-RPC, validation, errors) and the
-// agent runtime (worker/runtime/). Params arrive already validated by zod.
+// agent runtime (runtime/). Params arrive already validated by zod.
 import type { AgentEventEnvelope } from '../protocol/agentEvents';
+import type { PermissionPeer } from '../runtime/permissionBroker';
 import type {
   AgentDismiss,
   AgentInterrupt,
@@ -9,23 +10,13 @@ import type {
   AgentSend,
   AgentSpawn,
   ParamsOf,
-  PermissionDecision,
-  PermissionRequestParams,
   ResultOf,
   WorkerHello,
 } from '../protocol/wire';
 
 /** A coordinator connection as the runtime sees it (after a successful hello). */
-export interface CoordinatorPeer {
-  readonly id: string;
+export interface CoordinatorPeer extends PermissionPeer {
   sendEvent(envelope: AgentEventEnvelope): void;
-  requestPermission(params: PermissionRequestParams): Promise<PermissionDecision>;
-  notifyPermissionSettled(params: {
-    agentId: string;
-    requestId: string;
-    decision: 'allow' | 'deny';
-    message?: string;
-  }): void;
 }
 
 export interface WorkerApi {

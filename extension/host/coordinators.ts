@@ -9,10 +9,10 @@ import { Coordinator } from '../core/coordinator/coordinator';
 import type { NameTheme } from '../core/coordinator/names';
 import { Jake } from '../core/jake/jake';
 import type { WorkerPool } from '../core/workers/workerPool';
-import { ClaudeEngine } from '../../worker/engines/claude/claudeEngine';
-import type { Engine } from '../../worker/engines/engine';
-import { ScriptedEngine } from '../../worker/engines/scripted';
-import { createLogger } from '../../worker/log';
+import { ClaudeEngine } from '../../runtime/engines/claude/claudeEngine';
+import type { Engine } from '../../runtime/engines/engine';
+import { ScriptedEngine } from '../../runtime/engines/scripted';
+import { createLogger } from '../../runtime/log';
 import type { Config } from './config';
 
 export interface Project {

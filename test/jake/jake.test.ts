@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentEventEnvelope } from '../../protocol/agentEvents';
-import { ScriptedEngine } from '../../worker/engines/scripted';
+import { ScriptedEngine } from '../../runtime/engines/scripted';
 import { Coordinator } from '../../extension/core/coordinator/coordinator';
 import { Jake } from '../../extension/core/jake/jake';
 import { WorkerPool } from '../../extension/core/workers/workerPool';

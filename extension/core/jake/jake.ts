@@ -11,7 +11,7 @@ import type {
   EngineContext,
   EngineSession,
   PermissionAsk,
-} from '../../../worker/engines/engine';
+} from '../../../runtime/engines/engine';
 import type { Coordinator } from '../coordinator/coordinator';
 import { JAKE_ID, type AgentRecord } from '../store/tavernStore';
 import type { WorkerPool } from '../workers/workerPool';

@@ -1,7 +1,7 @@
 // Jake's tools: the coordinator's powers, answered in plain, exact text (the voice never
 // leaks into tool results).
 import { z } from 'zod';
-import type { EngineTool } from '../../../worker/engines/engine';
+import type { EngineTool } from '../../../runtime/engines/engine';
 import type { Coordinator } from '../coordinator/coordinator';
 import type { WorkerPool } from '../workers/workerPool';
 

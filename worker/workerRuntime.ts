@@ -4,16 +4,16 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { nanoid } from 'nanoid';
-import type { AgentEventEnvelope } from '../../protocol/agentEvents';
-import { ErrorCode } from '../../protocol/errors';
-import { PROTOCOL_VERSION, type AgentInfo, type EngineStatus } from '../../protocol/wire';
-import type { Engine } from '../engines/engine';
-import { createEngines } from '../engines/registry';
-import type { Logger } from '../log';
-import { WorkerError, type CoordinatorPeer, type WorkerApi } from '../workerApi';
-import { Agent, type AgentSpec } from './agent';
-import { Journal } from './journal';
-import { PermissionBroker } from './permissionBroker';
+import type { AgentEventEnvelope } from '../protocol/agentEvents';
+import { ErrorCode } from '../protocol/errors';
+import { PROTOCOL_VERSION, type AgentInfo, type EngineStatus } from '../protocol/wire';
+import type { Engine } from '../runtime/engines/engine';
+import { createEngines } from '../runtime/engines/registry';
+import type { Logger } from '../runtime/log';
+import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
+import { Agent, type AgentSpec } from '../runtime/agent';
+import { Journal } from '../runtime/journal';
+import { PermissionBroker } from '../runtime/permissionBroker';
 import { loadRecords, RecordWriter } from './agentRecords';
 
 export interface WorkerRuntimeOptions {
@@ -26,7 +26,7 @@ export interface WorkerRuntimeOptions {
   log: Logger;
   /** --claude-path / env TAVERN_CLAUDE_PATH */
   claudePath: string | undefined;
-  /** Override for tests; default from worker/engines/registry.ts. */
+  /** Override for tests; default from runtime/engines/registry.ts. */
   engines?: Engine[];
 }
 

@@ -1,6 +1,6 @@
 // The agent lifecycle as one table of legal transitions. Anything else is a bug in the
 // runtime or an engine, so it throws: callers never "fix up" an impossible state.
-import type { AgentState } from '../../protocol/agentEvents';
+import type { AgentState } from '../protocol/agentEvents';
 
 const LEGAL: Record<AgentState, readonly AgentState[]> = {
   summoned: ['working', 'waiting', 'dismissed'],

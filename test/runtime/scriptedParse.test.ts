@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScript } from '../../worker/engines/scripted';
+import { parseScript } from '../../runtime/engines/scripted';
 
 describe('scripted engine directives', () => {
   it('reads plain text and directives in order', () => {

@@ -2,19 +2,30 @@
 // first answer wins and the others are told it was settled. With no coordinator attached a
 // request waits (and is re-sent to whoever attaches) until the timeout denies it.
 import { nanoid } from 'nanoid';
-import type { PermissionDecision, PermissionRequestParams } from '../../protocol/wire';
-import type { Logger } from '../log';
-import type { CoordinatorPeer } from '../workerApi';
+import type {
+  ParamsOf,
+  PermissionDecision,
+  PermissionRequestParams,
+  PermissionSettled,
+} from '../protocol/wire';
+import type { Logger } from './log';
+
+/** Whoever answers permission requests: a coordinator connection, or the extension host's UI. */
+export interface PermissionPeer {
+  readonly id: string;
+  requestPermission(params: PermissionRequestParams): Promise<PermissionDecision>;
+  notifyPermissionSettled(params: ParamsOf<typeof PermissionSettled>): void;
+}
 
 interface Pending {
   readonly params: PermissionRequestParams;
   readonly resolve: (decision: PermissionDecision) => void;
   readonly timer: NodeJS.Timeout;
-  readonly asked: Set<CoordinatorPeer>;
+  readonly asked: Set<PermissionPeer>;
 }
 
 export class PermissionBroker {
-  private readonly peers = new Set<CoordinatorPeer>();
+  private readonly peers = new Set<PermissionPeer>();
   private readonly pending = new Map<string, Pending>();
 
   constructor(
@@ -22,12 +33,12 @@ export class PermissionBroker {
     private readonly log: Logger,
   ) {}
 
-  attach(peer: CoordinatorPeer): void {
+  attach(peer: PermissionPeer): void {
     this.peers.add(peer);
     for (const [requestId, entry] of this.pending) this.ask(requestId, entry, peer);
   }
 
-  detach(peer: CoordinatorPeer): void {
+  detach(peer: PermissionPeer): void {
     this.peers.delete(peer);
     for (const entry of this.pending.values()) entry.asked.delete(peer);
   }
@@ -87,7 +98,7 @@ export class PermissionBroker {
     }
   }
 
-  private ask(requestId: string, entry: Pending, peer: CoordinatorPeer): void {
+  private ask(requestId: string, entry: Pending, peer: PermissionPeer): void {
     if (entry.asked.has(peer)) return;
     entry.asked.add(peer);
     peer.requestPermission(entry.params).then(
@@ -106,7 +117,7 @@ export class PermissionBroker {
   private settle(
     requestId: string,
     decision: PermissionDecision,
-    answeredBy?: CoordinatorPeer,
+    answeredBy?: PermissionPeer,
   ): void {
     const entry = this.pending.get(requestId);
     if (!entry) return;

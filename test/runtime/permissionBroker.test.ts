@@ -2,15 +2,14 @@
 // late coordinators get pending requests, timeouts and interrupts deny with a reason.
 import { describe, expect, it } from 'vitest';
 import type { PermissionDecision, PermissionRequestParams } from '../../protocol/wire';
-import { createLogger } from '../../worker/log';
-import { PermissionBroker } from '../../worker/runtime/permissionBroker';
-import type { CoordinatorPeer } from '../../worker/workerApi';
+import { createLogger } from '../../runtime/log';
+import { PermissionBroker, type PermissionPeer } from '../../runtime/permissionBroker';
 
 const quiet = createLogger('error', () => undefined);
 const ask = { agentId: 'a1', tool: 'Write', input: { file_path: 'x' }, request: 'tool' as const };
 
 /** A coordinator whose answers the test gives by hand. */
-function peer(id: string): CoordinatorPeer & {
+function peer(id: string): PermissionPeer & {
   asked: PermissionRequestParams[];
   answer(d: PermissionDecision): void;
   settled: string[];
@@ -22,7 +21,6 @@ function peer(id: string): CoordinatorPeer & {
     id,
     asked,
     settled,
-    sendEvent: () => undefined,
     requestPermission: (params) => {
       asked.push(params);
       return new Promise((resolve) => resolvers.push(resolve));
@@ -61,9 +59,8 @@ describe('PermissionBroker', () => {
 
   it('re-asks a coordinator that reconnects after failing to answer', async () => {
     const broker = new PermissionBroker(60_000, quiet);
-    const flaky: CoordinatorPeer = {
+    const flaky: PermissionPeer = {
       id: 'flaky',
-      sendEvent: () => undefined,
       requestPermission: () => Promise.reject(new Error('connection closed')),
       notifyPermissionSettled: () => undefined,
     };

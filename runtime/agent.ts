@@ -7,16 +7,16 @@ import type {
   EngineName,
   PermissionMode,
   ReportStatus,
-} from '../../protocol/agentEvents';
-import type { AgentInfo, PermissionDecision } from '../../protocol/wire';
+} from '../protocol/agentEvents';
+import type { AgentInfo, PermissionDecision } from '../protocol/wire';
 import type {
   EngineContext,
   EngineSession,
   EngineTool,
   PermissionAsk,
   TurnOutcome,
-} from '../engines/engine';
-import type { Logger } from '../log';
+} from './engines/engine';
+import type { Logger } from './log';
 import { assertTransition, canTransition } from './agentStateMachine';
 import type { Journal } from './journal';
 import type { PermissionBroker } from './permissionBroker';

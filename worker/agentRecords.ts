@@ -2,9 +2,9 @@
 // knows which journals exist and can still replay them to coordinators.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentState } from '../../protocol/agentEvents';
-import type { Logger } from '../log';
-import type { AgentSpec } from './agent';
+import type { AgentState } from '../protocol/agentEvents';
+import type { Logger } from '../runtime/log';
+import type { AgentSpec } from '../runtime/agent';
 
 export interface AgentRecord {
   spec: AgentSpec;

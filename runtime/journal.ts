@@ -5,9 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentEvent, AgentEventEnvelope } from '../../protocol/agentEvents';
-import { readEnvelopes } from '../../protocol/jsonl';
-import type { Logger } from '../log';
+import type { AgentEvent, AgentEventEnvelope } from '../protocol/agentEvents';
+import { readEnvelopes } from '../protocol/jsonl';
+import type { Logger } from './log';
 
 export const DEFAULT_RING_SIZE = 20_000;
 
