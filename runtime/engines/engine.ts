@@ -41,7 +41,7 @@ export interface EngineContext {
   readonly resumeSessionId: string | undefined;
   /** Extra tools beyond the engine's own (the `report` tool is always offered). */
   readonly tools: readonly EngineTool[];
-  /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */
+  /** Journal an event (published once written). `state` events are the runtime's: never emit them. */
   emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
   /**
    * Asks the coordinator; the agent shows `waiting` until answered. Waits for a coordinator

@@ -1,0 +1,454 @@
+// The journals of one host (a worker, or the extension host for Jake) and their group
+// commit. Agents append at any time; once per tick the store writes each agent's pending
+// lines with one append and, only when those writes are done, publishes the envelopes (in
+// emit order, seq order per agent). So a coordinator never holds a seq the disk lacks, and
+// a kill -9 loses nothing anyone saw.
+//
+// fsync policy: write() per batch, fdatasync of the journals written since at most every
+// `fsyncMs` (default 1 s) and at a clean stop; `fsyncMs: 0` syncs before every publish. A
+// power cut can therefore lose up to `fsyncMs` of events that coordinators already saw; the
+// seq high-water mark (synced before any seq above it is published) makes sure a restart
+// never hands those seqs out again.
+import { existsSync } from 'node:fs';
+import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { messageOf } from '../protocol/errors';
+import { currentBoot, readPreviousStop, writeBootFile, type PreviousStop } from './bootState';
+import type { EncodedEnvelope } from './eventEncoding';
+import { DEFAULT_RING_SIZE, Journal } from './journal';
+import { readMark, readTail, writeMark } from './journalFile';
+import type { Logger } from './log';
+import { ensurePrivateDir, FILE_MODE, syncDir } from './privateFiles';
+
+export interface JournalStoreOptions {
+  /** Where journals live; undefined keeps them in memory only (nothing survives a restart). */
+  dir: string | undefined;
+  log: Logger;
+  /** Envelopes that just became durable, in emit order (seq order per agent). */
+  publish(batch: readonly EncodedEnvelope[]): void;
+  /** fdatasync written journals at most this often (ms); 0: before every publish. */
+  fsyncMs?: number;
+  ringSize?: number;
+  /** Seqs covered by one high-water mark write. */
+  reserveAhead?: number;
+}
+
+export interface RestoredJournal {
+  journal: Journal;
+  /** What was repaired or found damaged, for the log and the coordinators' notices. */
+  problems: string[];
+  /** Set when events were lost: the text of a notice to append to the agent's journal. */
+  lost: string | undefined;
+}
+
+interface Pending {
+  journal: Journal;
+  encoded: EncodedEnvelope;
+}
+
+export const DEFAULT_FSYNC_MS = 1000;
+const DEFAULT_RESERVE_AHEAD = 10_000;
+/** One commit round writes at most this much, so a backlog never blocks the loop for long. */
+const MAX_COMMIT_BYTES = 4 * 1024 * 1024;
+/** Lines whose write failed are retried; past this much per agent they are published anyway. */
+const MAX_HELD_BYTES = 16 * 1024 * 1024;
+const RETRY_MS = 1000;
+const TAIL_BYTES = 4 * 1024 * 1024;
+/** Journals kept open for appends (the least recently written are closed past this). */
+const MAX_OPEN_FILES = 128;
+
+export class JournalStore {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private committing = false;
+  /** flush() callers: resolved once `processed` reaches their mark. */
+  private flushes: { upTo: number; resolve: () => void }[] = [];
+  private enqueued = 0;
+  private processed = 0;
+  private readonly held = new Map<Journal, Pending[]>();
+  private readonly dirty = new Set<Journal>();
+  private dirNeedsSync = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> = Promise.resolve();
+  private readonly journals = new Set<Journal>();
+  /** Open append handles, least recently used first. */
+  private readonly handles = new Map<Journal, FileHandle>();
+  /** Handles to close once the current commit round is over. */
+  private evicted: FileHandle[] = [];
+  private readonly reportedBad = new Set<Journal>();
+  private previousStop: PreviousStop = { kind: 'first-start' };
+  private readonly boot = currentBoot();
+  private readonly fsyncMs: number;
+  private readonly reserveAhead: number;
+  private readonly ringSize: number;
+
+  constructor(private readonly options: JournalStoreOptions) {
+    this.fsyncMs = options.fsyncMs ?? DEFAULT_FSYNC_MS;
+    this.reserveAhead = options.reserveAhead ?? DEFAULT_RESERVE_AHEAD;
+    this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
+  }
+
+  get dir(): string | undefined {
+    return this.options.dir;
+  }
+
+  /** Reads how the last run stopped and records this one as running. Call before restore. */
+  async start(): Promise<PreviousStop> {
+    const dir = this.options.dir;
+    if (!dir) return this.previousStop;
+    ensurePrivateDir(dir);
+    const file = join(dir, 'boot.json');
+    this.previousStop = await readPreviousStop(file, this.boot);
+    await writeBootFile(file, this.boot, false);
+    return this.previousStop;
+  }
+
+  /** A journal for a new agent. Throws when one with that id exists on disk. */
+  create(agentId: string): Journal {
+    const { file, markFile } = this.paths(agentId);
+    if (file && existsSync(file)) {
+      throw new Error(
+        `A journal for agent "${agentId}" already exists in ${this.options.dir}. Use another agent id.`,
+      );
+    }
+    const journal = new Journal(agentId, this, file, markFile, {
+      lastSeq: 0,
+      tail: [],
+      size: 0,
+      reserved: this.reserveAhead,
+      ringSize: this.ringSize,
+    });
+    this.journals.add(journal);
+    return journal;
+  }
+
+  /**
+   * Reopens an agent's journal after a restart: repairs a torn tail, reads the newest lines
+   * into the ring, and picks the next seq so that none is ever handed out twice.
+   */
+  async restore(agentId: string): Promise<RestoredJournal> {
+    const { file, markFile } = this.paths(agentId);
+    if (!file || !markFile) throw new Error('restore needs a journal directory');
+    const problems: string[] = [];
+    const tail = await readTail(file, agentId, TAIL_BYTES);
+    const mark = await readMark(markFile);
+    if (tail && tail.tornBytes > 0)
+      problems.push(
+        `cut an incomplete last line (${tail.tornBytes} bytes, never published) off ${file}`,
+      );
+    if (tail && tail.badLines > 0)
+      problems.push(`skipped ${tail.badLines} damaged line(s) near the end of ${file}`);
+    if (mark === 'unreadable') problems.push(`the seq high-water mark ${markFile} is unreadable`);
+    // Without a mark file no seq above the first reservation was ever handed out.
+    const reserved = typeof mark === 'object' ? mark.reserved : this.reserveAhead;
+    const onDisk = tail?.lines.at(-1)?.seq ?? 0;
+    let next = onDisk;
+    let lost: string | undefined;
+    if (onDisk === 0) {
+      next = reserved;
+      lost = `This agent's journal was ${tail ? 'empty' : 'missing'} when the worker started: its earlier events are lost. Its seqs continue above ${next}, the highest that could have been handed out.`;
+    } else if (this.previousStop.kind === 'clean') {
+      const exact = this.previousStop.lastSeqs[agentId];
+      if (exact !== undefined && exact > onDisk) {
+        next = exact;
+        lost = `This agent's journal ends at seq ${onDisk} but held seq ${exact} when the worker last stopped: events ${onDisk + 1}-${exact} are lost.`;
+      }
+    } else if (
+      (this.previousStop.kind !== 'crash-same-boot' && this.previousStop.kind !== 'first-start') ||
+      (tail?.badLines ?? 0) > 0
+    ) {
+      // A power cut (or damage) may have taken events that coordinators saw: skip past them.
+      if (reserved > onDisk) {
+        next = reserved;
+        lost = `The worker stopped without a clean shutdown across a machine restart (or its journal was damaged): events after seq ${onDisk} that had not reached the disk are lost. Seqs continue above ${next}.`;
+      }
+    }
+    if (lost) problems.push(lost);
+    const journal = new Journal(agentId, this, file, markFile, {
+      lastSeq: next,
+      tail: tail?.lines.slice(-this.ringSize) ?? [],
+      size: tail?.size ?? 0,
+      reserved: Math.max(reserved, next),
+      ringSize: this.ringSize,
+    });
+    this.journals.add(journal);
+    return { journal, problems, lost };
+  }
+
+  /**
+   * A dismissed agent's journal, opened to serve replays: its ring is left empty (replays
+   * read the file), and nothing may be appended to it. Undefined when the file is gone.
+   */
+  async openRetired(agentId: string): Promise<Journal | undefined> {
+    const { file, markFile } = this.paths(agentId);
+    if (!file || !markFile) return undefined;
+    const tail = await readTail(file, agentId, 64 * 1024);
+    if (!tail) return undefined;
+    const journal = new Journal(agentId, this, file, markFile, {
+      lastSeq: tail.lines.at(-1)?.seq ?? 0,
+      tail: tail.lines,
+      size: tail.size,
+      reserved: Number.MAX_SAFE_INTEGER,
+      ringSize: this.ringSize,
+    });
+    journal.releaseRing();
+    return journal;
+  }
+
+  /** A journal that no agent appends to any more (dismissed): forget it at close. */
+  forget(journal: Journal): void {
+    this.journals.delete(journal);
+    void this.flush().then(() => this.closeHandle(journal));
+  }
+
+  /** @internal Journal.append */
+  enqueue(journal: Journal, encoded: EncodedEnvelope): void {
+    this.queue.push({ journal, encoded });
+    this.enqueued++;
+    this.schedule();
+  }
+
+  /**
+   * Resolves once everything appended before the call is written (or held for a retry) and
+   * published; events appended later do not keep it waiting.
+   */
+  flush(): Promise<void> {
+    if (this.processed >= this.enqueued) return Promise.resolve();
+    return new Promise((resolve) => this.flushes.push({ upTo: this.enqueued, resolve }));
+  }
+
+  /** Clean stop: everything written and synced, and every journal's last seq recorded. */
+  async close(): Promise<void> {
+    await this.flush();
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    for (const [journal, entries] of this.held)
+      this.options.log.error(
+        `journal ${journal.agentId}: ${entries.length} event(s) never reached ${journal.file}; they are lost.`,
+      );
+    this.held.clear();
+    const dir = this.options.dir;
+    if (!dir) return;
+    await this.syncNow();
+    await Promise.all([...this.handles.keys()].map((journal) => this.closeHandle(journal)));
+    const lastSeqs: Record<string, number> = {};
+    for (const journal of this.journals) lastSeqs[journal.agentId] = journal.lastSeq;
+    await writeBootFile(join(dir, 'boot.json'), this.boot, true, lastSeqs);
+  }
+
+  /** @internal A replay met damaged lines in an agent's file: said once per journal. */
+  reportBadLines(journal: Journal, count: number): void {
+    if (this.reportedBad.has(journal)) return;
+    this.reportedBad.add(journal);
+    this.options.log.warn(
+      `journal ${journal.agentId}: skipped ${count} damaged line(s) in ${journal.file} while replaying`,
+    );
+  }
+
+  private paths(agentId: string): { file?: string; markFile?: string } {
+    const dir = this.options.dir;
+    if (!dir) return {};
+    const base = join(dir, encodeURIComponent(agentId));
+    return { file: `${base}.jsonl`, markFile: `${base}.mark` };
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.committing) return;
+    this.scheduled = true;
+    setImmediate(() => void this.commitRound());
+  }
+
+  private async commitRound(): Promise<void> {
+    this.scheduled = false;
+    this.committing = true;
+    let fresh = 0;
+    try {
+      const { batch, taken } = this.take();
+      fresh = taken;
+      await this.commit(batch);
+    } catch (error) {
+      this.options.log.error(`journal commit failed: ${messageOf(error)}`);
+    } finally {
+      this.committing = false;
+      for (const handle of this.evicted.splice(0)) void handle.close().catch(() => undefined);
+      this.processed += fresh;
+      if (this.queue.length > 0) this.schedule();
+      if (this.flushes.length > 0) {
+        const due = this.flushes.filter((f) => f.upTo <= this.processed);
+        this.flushes = this.flushes.filter((f) => f.upTo > this.processed);
+        for (const f of due) f.resolve();
+      }
+    }
+  }
+
+  /** The next round: earlier failed writes first, then up to MAX_COMMIT_BYTES of the queue. */
+  private take(): { batch: Pending[]; taken: number } {
+    let batch: Pending[] = [];
+    for (const entries of this.held.values()) batch = batch.concat(entries);
+    this.held.clear();
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes < MAX_COMMIT_BYTES))
+      bytes += this.queue[n++]!.encoded.line.length;
+    const fresh = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+    batch = batch.length === 0 ? fresh : batch.concat(fresh);
+    return { batch, taken: n };
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const groups = new Map<Journal, Pending[]>();
+    for (const pending of batch) {
+      const group = groups.get(pending.journal);
+      if (group) group.push(pending);
+      else groups.set(pending.journal, [pending]);
+    }
+    const outcomes = new Map<Journal, number | 'held' | 'memory' | 'unwritten'>();
+    await Promise.all(
+      [...groups].map(async ([journal, entries]) =>
+        outcomes.set(journal, await this.write(journal, entries)),
+      ),
+    );
+    if (this.fsyncMs === 0 && this.dirNeedsSync) await this.syncNow();
+    const out: EncodedEnvelope[] = [];
+    for (const [journal, entries] of groups) {
+      const outcome = outcomes.get(journal);
+      if (outcome === 'held') continue;
+      journal.committed(
+        entries.map((e) => e.encoded),
+        typeof outcome === 'number' ? outcome : undefined,
+      );
+    }
+    for (const pending of batch)
+      if (outcomes.get(pending.journal) !== 'held') out.push(pending.encoded);
+    if (out.length === 0) return;
+    try {
+      this.options.publish(out);
+    } catch (error) {
+      this.options.log.error(`publishing ${out.length} event(s) failed: ${messageOf(error)}`);
+    }
+  }
+
+  /** One append for one agent; its file offset, or what happened instead. */
+  private async write(
+    journal: Journal,
+    entries: Pending[],
+  ): Promise<number | 'held' | 'memory' | 'unwritten'> {
+    const file = journal.file;
+    if (!file || !journal.markFile) return 'memory';
+    const last = entries.at(-1)!.encoded.envelope.seq;
+    const offset = journal.size;
+    try {
+      if (last > journal.reserved) {
+        // Synced before any seq above the old mark is published (see the header).
+        const reserved = last + this.reserveAhead;
+        await writeMark(journal.markFile, { reserved }, true);
+        journal.reserved = reserved;
+      }
+      const data = Buffer.from(entries.map((e) => e.encoded.line).join('\n') + '\n', 'utf8');
+      const handle = await this.handleOf(journal, file);
+      await handle.writeFile(data);
+      if (this.fsyncMs === 0) await handle.datasync();
+      if (offset === 0) this.dirNeedsSync = true;
+      journal.size = offset + data.length;
+      if (this.fsyncMs > 0) this.markDirty(journal);
+      if (journal.writeFailing) {
+        journal.writeFailing = false;
+        this.options.log.info(`journal ${journal.agentId}: ${file} is being written again`);
+      }
+      return offset;
+    } catch (error) {
+      // Cut a partial append so the retry starts on a line boundary, on a fresh handle.
+      await this.closeHandle(journal);
+      await truncate(file, offset).catch(() => undefined);
+      return this.hold(journal, entries, error);
+    }
+  }
+
+  private async handleOf(journal: Journal, file: string): Promise<FileHandle> {
+    const open_ = this.handles.get(journal);
+    if (open_) {
+      this.handles.delete(journal);
+      this.handles.set(journal, open_);
+      return open_;
+    }
+    const handle = await open(file, 'a', FILE_MODE);
+    this.handles.set(journal, handle);
+    if (this.handles.size > MAX_OPEN_FILES) {
+      const [oldest, oldHandle] = this.handles.entries().next().value as [Journal, FileHandle];
+      this.handles.delete(oldest);
+      // It may be writing in this very round: closed when the round is over.
+      this.evicted.push(oldHandle);
+    }
+    return handle;
+  }
+
+  private async closeHandle(journal: Journal): Promise<void> {
+    const handle = this.handles.get(journal);
+    if (!handle) return;
+    this.handles.delete(journal);
+    await handle.close().catch(() => undefined);
+  }
+
+  private hold(journal: Journal, entries: Pending[], error: unknown): 'held' | 'unwritten' {
+    const bytes = entries.reduce((sum, e) => sum + e.encoded.line.length, 0);
+    if (!journal.writeFailing) {
+      journal.writeFailing = true;
+      this.options.log.error(
+        `journal ${journal.agentId}: cannot write ${journal.file} (${messageOf(error)}); its events wait (retried every ${RETRY_MS} ms).`,
+      );
+    }
+    if (bytes > MAX_HELD_BYTES) {
+      const first = entries[0]!.encoded.envelope.seq;
+      const last = entries.at(-1)!.encoded.envelope.seq;
+      const message = `The journal could not be written (${messageOf(error)}): events ${first}-${last} were sent without reaching the disk, so a worker restart loses them. Free space on the worker.`;
+      this.options.log.error(`journal ${journal.agentId}: ${message}`);
+      journal.append({ kind: 'notice', level: 'warning', code: 'journal_unwritten', message });
+      return 'unwritten';
+    }
+    this.held.set(journal, entries);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, RETRY_MS);
+    return 'held';
+  }
+
+  private markDirty(journal: Journal): void {
+    this.dirty.add(journal);
+    if (this.syncTimer) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      void this.syncNow();
+    }, this.fsyncMs);
+    this.syncTimer.unref();
+  }
+
+  /** fdatasync every journal written since the last sync (and the directory if it grew). */
+  private syncNow(): Promise<void> {
+    const files = [...this.dirty].map((j) => j.file!);
+    this.dirty.clear();
+    const dirToo = this.dirNeedsSync;
+    this.dirNeedsSync = false;
+    this.syncing = this.syncing.then(async () => {
+      await Promise.all(files.map((file) => datasync(file, this.options.log)));
+      if (dirToo && this.options.dir) await syncDir(this.options.dir);
+    });
+    return this.syncing;
+  }
+}
+
+async function datasync(file: string, log: Logger): Promise<void> {
+  try {
+    const handle = await open(file, 'r+');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    log.warn(`could not sync ${file}: ${messageOf(error)}`);
+  }
+}
