@@ -129,6 +129,7 @@ export class Agent {
       resumeSessionId: this.sessionIdValue,
       tools,
       emit: (event) => this.emit(event),
+      drain: () => this.journal.drain(),
       requestPermission: (ask, signal) => this.requestPermission(ask, signal),
       report: (status, summary) => {
         this.turnReport = { status, summary };

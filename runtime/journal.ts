@@ -9,6 +9,8 @@ import { readLinesAfter, type JournalLine } from './journalFile';
 import type { JournalStore } from './journalStore';
 
 export const DEFAULT_RING_SIZE = 20_000;
+/** The ring also stops at this many characters, so big events do not pin big memory. */
+const RING_CHARS = 8 * 1024 * 1024;
 /** A file offset is remembered every this many bytes, so old replays seek instead of scan. */
 const INDEX_EVERY_BYTES = 256 * 1024;
 
@@ -27,6 +29,7 @@ export interface JournalInit {
 export class Journal {
   private ringSeqs: number[] = [];
   private ringLines: string[] = [];
+  private ringChars = 0;
   private assigned: number;
   private durable: number;
   /** Sparse [seq, byte offset] pairs: the line with that seq starts at that offset. */
@@ -58,8 +61,10 @@ export class Journal {
     for (const { seq, line, offset } of init.tail) {
       this.ringSeqs.push(seq);
       this.ringLines.push(line);
+      this.ringChars += line.length;
       this.noteOffset(seq, offset);
     }
+    this.trimRing();
   }
 
   /** The last durable seq: written to the journal and published. What replays serve. */
@@ -86,6 +91,11 @@ export class Journal {
   /** Resolves once everything appended so far (by any agent) is written and published. */
   flush(): Promise<void> {
     return this.store.flush();
+  }
+
+  /** Resolves when the journals can take more (see JournalStore.drain). */
+  drain(): Promise<void> {
+    return this.store.drain();
   }
 
   /** Resolves once this agent's events up to `seq` are durable and published. */
@@ -147,6 +157,7 @@ export class Journal {
     for (const { envelope, line } of entries) {
       this.ringSeqs.push(envelope.seq);
       this.ringLines.push(line);
+      this.ringChars += line.length;
     }
     const last = entries.at(-1);
     if (last) this.durable = last.envelope.seq;
@@ -156,12 +167,21 @@ export class Journal {
       // After the publish that follows this call (same tick), not before it.
       if (due.length > 0) queueMicrotask(() => due.forEach((w) => w.resolve()));
     }
-    if (this.ringLines.length > this.ringSize * 1.25) {
-      // Trim in chunks so the ring is not spliced on every event.
-      const drop = this.ringLines.length - this.ringSize;
-      this.ringSeqs.splice(0, drop);
-      this.ringLines.splice(0, drop);
-    }
+    this.trimRing();
+  }
+
+  /** Trims in chunks (a quarter over the bound) so the ring is not spliced on every event. */
+  private trimRing(): void {
+    if (this.ringLines.length <= this.ringSize * 1.25 && this.ringChars <= RING_CHARS * 1.25)
+      return;
+    let drop = Math.max(0, this.ringLines.length - this.ringSize);
+    let chars = this.ringChars;
+    for (let i = 0; i < drop; i++) chars -= this.ringLines[i]!.length;
+    while (chars > RING_CHARS && drop < this.ringLines.length - 1)
+      chars -= this.ringLines[drop++]!.length;
+    this.ringSeqs.splice(0, drop);
+    this.ringLines.splice(0, drop);
+    this.ringChars = chars;
   }
 
   /** The encoded lines in the memory ring, oldest first (read-only view). */
@@ -174,6 +194,7 @@ export class Journal {
     if (!this.file) return;
     this.ringSeqs = [];
     this.ringLines = [];
+    this.ringChars = 0;
   }
 
   private noteOffset(seq: number, offset: number): void {

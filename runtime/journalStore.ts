@@ -49,11 +49,16 @@ interface Pending {
 export const DEFAULT_FSYNC_MS = 1000;
 const DEFAULT_RESERVE_AHEAD = 10_000;
 /** One commit round writes at most this much, so a backlog never blocks the loop for long. */
-const MAX_COMMIT_BYTES = 4 * 1024 * 1024;
+const MAX_COMMIT_BYTES = 1024 * 1024;
 /** Lines whose write failed are retried; past this much per agent they are published anyway. */
 const MAX_HELD_BYTES = 16 * 1024 * 1024;
 const RETRY_MS = 1000;
 const TAIL_BYTES = 4 * 1024 * 1024;
+/**
+ * Producers are asked to wait (see `drain`) while this many characters wait to be written,
+ * and let go below a quarter of it: events never pile up in memory faster than the disk.
+ */
+const QUEUE_HIGH_CHARS = 16 * 1024 * 1024;
 /** Journals kept open for appends (the least recently written are closed past this). */
 const MAX_OPEN_FILES = 128;
 
@@ -65,6 +70,8 @@ export class JournalStore {
   private flushes: { upTo: number; resolve: () => void }[] = [];
   private enqueued = 0;
   private processed = 0;
+  private queuedChars = 0;
+  private drains: (() => void)[] = [];
   private readonly held = new Map<Journal, Pending[]>();
   private readonly dirty = new Set<Journal>();
   private dirNeedsSync = false;
@@ -206,7 +213,18 @@ export class JournalStore {
   enqueue(journal: Journal, encoded: EncodedEnvelope): void {
     this.queue.push({ journal, encoded });
     this.enqueued++;
+    this.queuedChars += encoded.line.length;
     this.schedule();
+  }
+
+  /**
+   * Resolves when the journals can take more events: at once, unless events arrive faster
+   * than the disk takes them. Engines await it where they can pause (between streamed
+   * chunks), which keeps the worker's memory bounded under any event rate.
+   */
+  drain(): Promise<void> {
+    if (this.queuedChars < QUEUE_HIGH_CHARS) return Promise.resolve();
+    return new Promise((resolve) => this.drains.push(resolve));
   }
 
   /**
@@ -292,6 +310,9 @@ export class JournalStore {
     let n = 0;
     while (n < this.queue.length && (n === 0 || bytes < MAX_COMMIT_BYTES))
       bytes += this.queue[n++]!.encoded.line.length;
+    this.queuedChars -= bytes;
+    if (this.drains.length > 0 && this.queuedChars < QUEUE_HIGH_CHARS / 4)
+      for (const resolve of this.drains.splice(0)) resolve();
     const fresh = n === this.queue.length ? this.queue : this.queue.slice(0, n);
     this.queue = n === this.queue.length ? [] : this.queue.slice(n);
     batch = batch.length === 0 ? fresh : batch.concat(fresh);

@@ -127,6 +127,17 @@ export class RecordStore {
     this.timers.set(id, timer);
   }
 
+  /** Writes this record now (a new agent: it must survive a crash right after the spawn). */
+  async saveNow(record: AgentRecord): Promise<void> {
+    if (!this.dir) return;
+    const id = record.spec.agentId;
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.latest.set(id, record);
+    this.writeOne(id);
+    await this.writing.get(id);
+  }
+
   /** Writes every pending change now and waits for the writes. */
   async flush(): Promise<void> {
     for (const [id, timer] of this.timers) {

@@ -35,7 +35,7 @@ export interface PeerSenderOptions {
 const EVENT_PREFIX = `{"jsonrpc":"2.0","method":"${AgentEventNotification.method}","params":`;
 const EVENTS_PREFIX = `{"jsonrpc":"2.0","method":"${AgentEventsNotification.method}","params":{"events":[`;
 /** An `agent/events` frame is cut after about this many bytes of envelopes. */
-const FRAME_BYTES = 1024 * 1024;
+const FRAME_BYTES = 256 * 1024;
 /** How much of one agent's journal a catch-up step reads. */
 const CATCH_UP_BYTES = 1024 * 1024;
 

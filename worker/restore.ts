@@ -5,7 +5,7 @@
 // requests are closed as denied in its journal. Nothing here throws for a strange record.
 import { readdir, stat } from 'node:fs/promises';
 import type { AgentState } from '../protocol/agentEvents';
-import { PermissionEventSchema } from '../protocol/agentEvents';
+import { PermissionEventSchema, StateEventSchema } from '../protocol/agentEvents';
 import type { Agent } from '../runtime/agent';
 import { canTransition } from '../runtime/agentStateMachine';
 import type { AgentRecord } from './agentRecords';
@@ -48,6 +48,26 @@ function closePendingPermissions(agent: Agent): void {
       status: 'denied',
       message: 'The worker restarted before anyone answered; ask again.',
     });
+}
+
+/**
+ * The agent's last state as its journal says: the journal is written before anything is
+ * published, so it can be newer than the record (whose writes are debounced).
+ */
+export function lastJournalledState(
+  lines: readonly string[],
+): { state: AgentState; reason: string | undefined } | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (!line.includes('"kind":"state"')) continue;
+    try {
+      const parsed = StateEventSchema.safeParse((JSON.parse(line) as { event?: unknown }).event);
+      if (parsed.success) return { state: parsed.data.state, reason: parsed.data.reason };
+    } catch {
+      // A line the restore already validated; skip it if not.
+    }
+  }
+  return undefined;
 }
 
 /** Journals in `dir` that no record mentions (their record was unreadable or deleted). */

@@ -21,7 +21,7 @@ import type { Logger } from '../runtime/log';
 import { PermissionBroker } from '../runtime/permissionBroker';
 import { ensurePrivateDir, FILE_MODE } from '../runtime/privateFiles';
 import { RecordStore, type AgentRecord } from './agentRecords';
-import { orphanJournals, settleRestored } from './restore';
+import { lastJournalledState, orphanJournals, settleRestored } from './restore';
 import { RetiredAgents } from './retiredAgents';
 import { prepareStateDir } from './stateDir';
 import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
@@ -108,7 +108,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     notices.push({ level, message });
   }
 
-  async function restoreOne(record: AgentRecord): Promise<void> {
+  async function restoreOne(found: AgentRecord): Promise<void> {
+    let record = found;
     const { spec } = record;
     if (record.state === 'dismissed') {
       retired.add(spec.agentId, spec.name, record.dismissedAt ?? Date.now());
@@ -117,6 +118,15 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     const { journal, problems, lost } = await journals.restore(spec.agentId);
     if (problems.length > 0)
       report('warning', `Agent ${spec.name} (${spec.agentId}): ${problems.join('; ')}.`);
+    // The journal is newer than the record when the worker died within a debounce.
+    const last = lastJournalledState(journal.recentLines()) ?? record;
+    if (last.state === 'dismissed') {
+      const dismissedAt = Date.now();
+      records.save({ ...record, state: 'dismissed', reason: last.reason, dismissedAt });
+      retired.add(spec.agentId, spec.name, dismissedAt, journal);
+      return;
+    }
+    record = { ...record, state: last.state, reason: last.reason };
     const agent = new Agent(spec, journal, broker, hooks, log, {
       state: record.state,
       reason: record.reason,
@@ -322,14 +332,15 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       agents.set(agentId, agent);
       agent.announce();
       agent.attachSession(engine.createSession(agent.context([])));
-      hooks.onChanged(agent);
+      const recorded = records.saveNow(recordOf(agent));
       log.info(
         `spawned agent ${spec.name} (${agentId}) on the ${spec.engine} engine in ${spec.cwd}`,
       );
       if (params.assignment) agent.send(params.assignment, 'assignment');
-      // Answer once the agent's first events are published: a coordinator learns of the
-      // agent (and counts it) before it learns the spawn succeeded, as it always has.
-      await journal.untilDurable();
+      // Answer once the agent's record is on disk (a crash now still restores it) and its
+      // first events are published: a coordinator learns of the agent (and counts it)
+      // before it learns the spawn succeeded, as it always has.
+      await Promise.all([recorded, journal.untilDurable()]);
       return { agentId };
     },
 
@@ -369,14 +380,18 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       agents.delete(agent.id);
       uncounted.delete(agent.id);
       const dismissedAt = Date.now();
-      // The slim record of a dismissed agent: enough to refuse messages and prune it later.
-      records.save({
-        ...recordOf(agent),
-        spec: { ...agent.spec, assignment: undefined, systemPrompt: undefined },
-        dismissedAt,
-      });
       retired.add(agent.id, agent.spec.name, dismissedAt, agent.journal);
       log.info(`dismissed agent ${agent.spec.name} (${agent.id})`);
+      // Answer once the dismissal is on disk. The slim record of a dismissed agent is
+      // enough to refuse its messages and to prune it later.
+      await Promise.all([
+        records.saveNow({
+          ...recordOf(agent),
+          spec: { ...agent.spec, assignment: undefined, systemPrompt: undefined },
+          dismissedAt,
+        }),
+        agent.journal.untilDurable(),
+      ]);
       return {};
     },
 
