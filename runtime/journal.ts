@@ -11,6 +11,8 @@ import type { JournalStore } from './journalStore';
 export const DEFAULT_RING_SIZE = 20_000;
 /** The ring also stops at this many characters, so big events do not pin big memory. */
 const RING_CHARS = 8 * 1024 * 1024;
+/** A replay page stops after about this many characters (a few huge events fill it). */
+const REPLAY_PAGE_CHARS = 8 * 1024 * 1024;
 /** A file offset is remembered every this many bytes, so old replays seek instead of scan. */
 const INDEX_EVERY_BYTES = 256 * 1024;
 
@@ -104,12 +106,15 @@ export class Journal {
     return new Promise((resolve) => this.waiters.push({ seq, resolve }));
   }
 
-  /** Events with seq > afterSeq (durable ones), oldest first, at most `limit`. */
+  /**
+   * Events with seq > afterSeq (durable ones), oldest first: at most `limit`, and about 8 MB
+   * (at least one); `more` says when to ask again.
+   */
   async replay(
     afterSeq: number,
     limit: number,
   ): Promise<{ events: AgentEventEnvelope[]; more: boolean }> {
-    const page = await this.linesAfter(afterSeq, Number.MAX_SAFE_INTEGER, limit);
+    const page = await this.linesAfter(afterSeq, REPLAY_PAGE_CHARS, limit);
     return {
       events: page.lines.map((line) => JSON.parse(line) as AgentEventEnvelope),
       more: page.more,

@@ -10,15 +10,18 @@
 // seq high-water mark (synced before any seq above it is published) makes sure a restart
 // never hands those seqs out again.
 import { existsSync } from 'node:fs';
-import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../protocol/errors';
+import { AppendHandles } from './appendHandles';
 import { currentBoot, readPreviousStop, writeBootFile, type PreviousStop } from './bootState';
 import type { EncodedEnvelope } from './eventEncoding';
 import { DEFAULT_RING_SIZE, Journal } from './journal';
 import { readMark, readTail, writeMark } from './journalFile';
+import { recoverSeq } from './seqRecovery';
+import { SyncSchedule } from './syncSchedule';
 import type { Logger } from './log';
-import { ensurePrivateDir, FILE_MODE, syncDir } from './privateFiles';
+import { ensurePrivateDir } from './privateFiles';
 
 export interface JournalStoreOptions {
   /** Where journals live; undefined keeps them in memory only (nothing survives a restart). */
@@ -73,16 +76,10 @@ export class JournalStore {
   private queuedChars = 0;
   private drains: (() => void)[] = [];
   private readonly held = new Map<Journal, Pending[]>();
-  private readonly dirty = new Set<Journal>();
-  private dirNeedsSync = false;
-  private syncTimer: NodeJS.Timeout | undefined;
+  private readonly sync: SyncSchedule | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> = Promise.resolve();
   private readonly journals = new Set<Journal>();
-  /** Open append handles, least recently used first. */
-  private readonly handles = new Map<Journal, FileHandle>();
-  /** Handles to close once the current commit round is over. */
-  private evicted: FileHandle[] = [];
+  private readonly handles = new AppendHandles<Journal>(MAX_OPEN_FILES);
   private readonly reportedBad = new Set<Journal>();
   private previousStop: PreviousStop = { kind: 'first-start' };
   private readonly boot = currentBoot();
@@ -94,6 +91,7 @@ export class JournalStore {
     this.fsyncMs = options.fsyncMs ?? DEFAULT_FSYNC_MS;
     this.reserveAhead = options.reserveAhead ?? DEFAULT_RESERVE_AHEAD;
     this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
+    this.sync = options.dir ? new SyncSchedule(options.dir, this.fsyncMs, options.log) : undefined;
   }
 
   get dir(): string | undefined {
@@ -149,28 +147,7 @@ export class JournalStore {
     if (mark === 'unreadable') problems.push(`the seq high-water mark ${markFile} is unreadable`);
     // Without a mark file no seq above the first reservation was ever handed out.
     const reserved = typeof mark === 'object' ? mark.reserved : this.reserveAhead;
-    const onDisk = tail?.lines.at(-1)?.seq ?? 0;
-    let next = onDisk;
-    let lost: string | undefined;
-    if (onDisk === 0) {
-      next = reserved;
-      lost = `This agent's journal was ${tail ? 'empty' : 'missing'} when the worker started: its earlier events are lost. Its seqs continue above ${next}, the highest that could have been handed out.`;
-    } else if (this.previousStop.kind === 'clean') {
-      const exact = this.previousStop.lastSeqs[agentId];
-      if (exact !== undefined && exact > onDisk) {
-        next = exact;
-        lost = `This agent's journal ends at seq ${onDisk} but held seq ${exact} when the worker last stopped: events ${onDisk + 1}-${exact} are lost.`;
-      }
-    } else if (
-      (this.previousStop.kind !== 'crash-same-boot' && this.previousStop.kind !== 'first-start') ||
-      (tail?.badLines ?? 0) > 0
-    ) {
-      // A power cut (or damage) may have taken events that coordinators saw: skip past them.
-      if (reserved > onDisk) {
-        next = reserved;
-        lost = `The worker stopped without a clean shutdown across a machine restart (or its journal was damaged): events after seq ${onDisk} that had not reached the disk are lost. Seqs continue above ${next}.`;
-      }
-    }
+    const { next, lost } = recoverSeq(agentId, tail, reserved, this.previousStop);
     if (lost) problems.push(lost);
     const journal = new Journal(agentId, this, file, markFile, {
       lastSeq: next,
@@ -206,7 +183,7 @@ export class JournalStore {
   /** A journal that no agent appends to any more (dismissed): forget it at close. */
   forget(journal: Journal): void {
     this.journals.delete(journal);
-    void this.flush().then(() => this.closeHandle(journal));
+    void this.flush().then(() => this.handles.close(journal));
   }
 
   /** @internal Journal.append */
@@ -240,8 +217,7 @@ export class JournalStore {
   async close(): Promise<void> {
     await this.flush();
     clearTimeout(this.retryTimer);
-    clearTimeout(this.syncTimer);
-    this.syncTimer = undefined;
+    this.sync?.stop();
     for (const [journal, entries] of this.held)
       this.options.log.error(
         `journal ${journal.agentId}: ${entries.length} event(s) never reached ${journal.file}; they are lost.`,
@@ -249,8 +225,8 @@ export class JournalStore {
     this.held.clear();
     const dir = this.options.dir;
     if (!dir) return;
-    await this.syncNow();
-    await Promise.all([...this.handles.keys()].map((journal) => this.closeHandle(journal)));
+    await this.sync?.now();
+    await this.handles.closeAll();
     const lastSeqs: Record<string, number> = {};
     for (const journal of this.journals) lastSeqs[journal.agentId] = journal.lastSeq;
     await writeBootFile(join(dir, 'boot.json'), this.boot, true, lastSeqs);
@@ -290,7 +266,7 @@ export class JournalStore {
       this.options.log.error(`journal commit failed: ${messageOf(error)}`);
     } finally {
       this.committing = false;
-      for (const handle of this.evicted.splice(0)) void handle.close().catch(() => undefined);
+      this.handles.closeEvicted();
       this.processed += fresh;
       if (this.queue.length > 0) this.schedule();
       if (this.flushes.length > 0) {
@@ -332,7 +308,8 @@ export class JournalStore {
         outcomes.set(journal, await this.write(journal, entries)),
       ),
     );
-    if (this.fsyncMs === 0 && this.dirNeedsSync) await this.syncNow();
+    // --fsync-ms 0: on disk before anyone sees it, even across a power cut.
+    if (this.fsyncMs === 0) await this.sync?.now();
     const out: EncodedEnvelope[] = [];
     for (const [journal, entries] of groups) {
       const outcome = outcomes.get(journal);
@@ -369,12 +346,10 @@ export class JournalStore {
         journal.reserved = reserved;
       }
       const data = Buffer.from(entries.map((e) => e.encoded.line).join('\n') + '\n', 'utf8');
-      const handle = await this.handleOf(journal, file);
+      const handle = await this.handles.get(journal, file);
       await handle.writeFile(data);
-      if (this.fsyncMs === 0) await handle.datasync();
-      if (offset === 0) this.dirNeedsSync = true;
       journal.size = offset + data.length;
-      if (this.fsyncMs > 0) this.markDirty(journal);
+      this.sync?.written(file, offset === 0);
       if (journal.writeFailing) {
         journal.writeFailing = false;
         this.options.log.info(`journal ${journal.agentId}: ${file} is being written again`);
@@ -382,35 +357,10 @@ export class JournalStore {
       return offset;
     } catch (error) {
       // Cut a partial append so the retry starts on a line boundary, on a fresh handle.
-      await this.closeHandle(journal);
+      await this.handles.close(journal);
       await truncate(file, offset).catch(() => undefined);
       return this.hold(journal, entries, error);
     }
-  }
-
-  private async handleOf(journal: Journal, file: string): Promise<FileHandle> {
-    const open_ = this.handles.get(journal);
-    if (open_) {
-      this.handles.delete(journal);
-      this.handles.set(journal, open_);
-      return open_;
-    }
-    const handle = await open(file, 'a', FILE_MODE);
-    this.handles.set(journal, handle);
-    if (this.handles.size > MAX_OPEN_FILES) {
-      const [oldest, oldHandle] = this.handles.entries().next().value as [Journal, FileHandle];
-      this.handles.delete(oldest);
-      // It may be writing in this very round: closed when the round is over.
-      this.evicted.push(oldHandle);
-    }
-    return handle;
-  }
-
-  private async closeHandle(journal: Journal): Promise<void> {
-    const handle = this.handles.get(journal);
-    if (!handle) return;
-    this.handles.delete(journal);
-    await handle.close().catch(() => undefined);
   }
 
   private hold(journal: Journal, entries: Pending[], error: unknown): 'held' | 'unwritten' {
@@ -435,41 +385,5 @@ export class JournalStore {
       this.schedule();
     }, RETRY_MS);
     return 'held';
-  }
-
-  private markDirty(journal: Journal): void {
-    this.dirty.add(journal);
-    if (this.syncTimer) return;
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined;
-      void this.syncNow();
-    }, this.fsyncMs);
-    this.syncTimer.unref();
-  }
-
-  /** fdatasync every journal written since the last sync (and the directory if it grew). */
-  private syncNow(): Promise<void> {
-    const files = [...this.dirty].map((j) => j.file!);
-    this.dirty.clear();
-    const dirToo = this.dirNeedsSync;
-    this.dirNeedsSync = false;
-    this.syncing = this.syncing.then(async () => {
-      await Promise.all(files.map((file) => datasync(file, this.options.log)));
-      if (dirToo && this.options.dir) await syncDir(this.options.dir);
-    });
-    return this.syncing;
-  }
-}
-
-async function datasync(file: string, log: Logger): Promise<void> {
-  try {
-    const handle = await open(file, 'r+');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    log.warn(`could not sync ${file}: ${messageOf(error)}`);
   }
 }

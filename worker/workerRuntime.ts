@@ -1,9 +1,8 @@
 // The worker's agent runtime: the registry of live agents, capacity, placement of cwd inside
 // the workdir, journals (group commit, then fan-out to coordinators), and restore after a
 // restart, which never refuses to start: what it cannot read it reports and moves aside.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { nanoid } from 'nanoid';
 import { ErrorCode, messageOf } from '../protocol/errors';
 import {
@@ -19,12 +18,12 @@ import type { Journal } from '../runtime/journal';
 import { JournalStore } from '../runtime/journalStore';
 import type { Logger } from '../runtime/log';
 import { PermissionBroker } from '../runtime/permissionBroker';
-import { ensurePrivateDir, FILE_MODE } from '../runtime/privateFiles';
 import { RecordStore, type AgentRecord } from './agentRecords';
 import { lastJournalledState, orphanJournals, settleRestored } from './restore';
 import { RetiredAgents } from './retiredAgents';
 import { prepareStateDir } from './stateDir';
 import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
+import { resolveCwd, stableWorkerId } from './workdir';
 
 export interface WorkerRuntimeOptions {
   name: string;
@@ -66,6 +65,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   const agents = new Map<string, Agent>();
   /** Restored agents that have not taken work since the restart: they hold no capacity. */
   const uncounted = new Set<string>();
+  /** Agents whose spawn is writing their record: they hold a slot and their id. */
+  const spawning = new Set<string>();
   const peers = new Set<CoordinatorPeer>();
   const notices: WorkerNotice[] = [];
   const broker = new PermissionBroker(options.permissionTimeoutMs, log);
@@ -222,7 +223,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
 
   /** Agents holding a capacity slot: live ones, except restored ones that took no work yet. */
   function activeCount(): number {
-    let count = 0;
+    let count = spawning.size;
     for (const agent of agents.values())
       if (agent.state !== 'dismissed' && !uncounted.has(agent.id)) count++;
     return count;
@@ -237,27 +238,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         { running, maxAgents: options.maxAgents },
       );
     }
-  }
-
-  function resolveCwd(cwd: string | undefined): string {
-    const workdir = resolve(options.workdir);
-    const target = resolve(workdir, cwd ?? '.');
-    const rel = relative(workdir, target);
-    if (rel.startsWith('..') || isAbsolute(rel)) {
-      throw new WorkerError(
-        ErrorCode.InvalidParams,
-        `cwd "${cwd}" is outside this worker's workdir ${workdir}. Give a path inside it, or start the worker with --workdir pointing higher.`,
-        { issues: [{ path: 'cwd', message: 'outside workdir' }] },
-      );
-    }
-    if (!existsSync(target) || !statSync(target).isDirectory()) {
-      throw new WorkerError(
-        ErrorCode.InvalidParams,
-        `cwd "${cwd}" does not exist on worker ${options.name} (resolved to ${target}). Create it first or pick another folder.`,
-        { issues: [{ path: 'cwd', message: 'no such directory' }] },
-      );
-    }
-    return target;
   }
 
   return {
@@ -301,7 +281,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       }
       assertRoom();
       const agentId = params.agentId ?? nanoid(12);
-      if (agents.has(agentId) || retired.has(agentId)) {
+      if (agents.has(agentId) || retired.has(agentId) || spawning.has(agentId)) {
         throw new WorkerError(
           ErrorCode.InvalidParams,
           `An agent with id "${agentId}" already exists on this worker${retired.has(agentId) ? ' (dismissed; its journal is kept)' : ''}. Omit agentId to get a fresh one.`,
@@ -312,7 +292,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         agentId,
         name: params.name,
         engine: params.engine,
-        cwd: resolveCwd(params.cwd),
+        cwd: resolveCwd(options.workdir, params.cwd, options.name),
         permissionMode: params.permissionMode ?? 'default',
         model: params.model,
         assignment: params.assignment,
@@ -328,19 +308,31 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           issues: [{ path: 'agentId', message: 'already exists' }],
         });
       }
+      // The record first: an agent is on disk before it emits anything, so a crash at any
+      // moment after this restores it rather than leaving a journal without a record.
+      spawning.add(agentId);
+      try {
+        await records.saveNow({
+          spec,
+          state: 'summoned',
+          reason: undefined,
+          sessionId: undefined,
+          dismissedAt: undefined,
+        });
+      } finally {
+        spawning.delete(agentId);
+      }
       const agent = new Agent(spec, journal, broker, hooks, log);
       agents.set(agentId, agent);
       agent.announce();
       agent.attachSession(engine.createSession(agent.context([])));
-      const recorded = records.saveNow(recordOf(agent));
       log.info(
         `spawned agent ${spec.name} (${agentId}) on the ${spec.engine} engine in ${spec.cwd}`,
       );
       if (params.assignment) agent.send(params.assignment, 'assignment');
-      // Answer once the agent's record is on disk (a crash now still restores it) and its
-      // first events are published: a coordinator learns of the agent (and counts it)
-      // before it learns the spawn succeeded, as it always has.
-      await Promise.all([recorded, journal.untilDurable()]);
+      // Answer once its first events are published: a coordinator learns of the agent (and
+      // counts it) before it learns the spawn succeeded, as it always has.
+      await journal.untilDurable();
       return { agentId };
     },
 
@@ -434,18 +426,4 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       await Promise.all([...engines.values()].map((e) => e.dispose?.().catch(() => undefined)));
     },
   };
-}
-
-function stableWorkerId(stateDir: string | undefined): string {
-  if (!stateDir) return nanoid(12);
-  const file = join(stateDir, 'worker-id');
-  try {
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    ensurePrivateDir(stateDir);
-    const id = nanoid(12);
-    writeFileSync(file, id + '\n', { mode: FILE_MODE });
-    return id;
-  } catch {
-    return nanoid(12);
-  }
 }
