@@ -144,13 +144,13 @@ export class WebSocketMessageWriter extends AbstractMessageWriter {
   }
 
   /**
-   * Writes an already-encoded JSON-RPC message (one frame), in order with `write`. Returns
-   * false when the socket is closed or past its hard limit. `onFlushed` runs once the frame
-   * has been handed to the kernel.
+   * Writes an already-encoded JSON-RPC message (one text frame; a Buffer holds its UTF-8), in
+   * order with `write`. Returns false when the socket is closed or past its hard limit.
+   * `onFlushed` runs once the frame has been handed to the kernel.
    */
-  writeRaw(frame: string, onFlushed?: () => void): boolean {
+  writeRaw(frame: string | Buffer, onFlushed?: () => void): boolean {
     if (this.refusal()) return false;
-    this.socket.send(frame, onFlushed && ((error) => !error && onFlushed()));
+    this.socket.send(frame, { binary: false }, onFlushed && ((error) => !error && onFlushed()));
     return true;
   }
 

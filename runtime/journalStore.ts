@@ -27,8 +27,12 @@ export interface JournalStoreOptions {
   /** Where journals live; undefined keeps them in memory only (nothing survives a restart). */
   dir: string | undefined;
   log: Logger;
-  /** Envelopes that just became durable, in emit order (seq order per agent). */
-  publish(batch: readonly EncodedEnvelope[]): void;
+  /**
+   * Envelopes that just became durable, in emit order (seq order per agent). `bytes`, when
+   * given, holds the same lines as written to disk: UTF-8, one Buffer per agent, each line
+   * ending in a newline (a sender can frame them without encoding again).
+   */
+  publish(batch: readonly EncodedEnvelope[], bytes?: readonly Buffer[]): void;
   /** fdatasync written journals at most this often (ms); 0: before every publish. */
   fsyncMs?: number;
   ringSize?: number;
@@ -48,6 +52,9 @@ interface Pending {
   journal: Journal;
   encoded: EncodedEnvelope;
 }
+
+type WriteOutcome =
+  { kind: 'written'; offset: number; data: Buffer } | { kind: 'held' | 'memory' | 'unwritten' };
 
 export const DEFAULT_FSYNC_MS = 1000;
 const DEFAULT_RESERVE_AHEAD = 10_000;
@@ -302,7 +309,7 @@ export class JournalStore {
       if (group) group.push(pending);
       else groups.set(pending.journal, [pending]);
     }
-    const outcomes = new Map<Journal, number | 'held' | 'memory' | 'unwritten'>();
+    const outcomes = new Map<Journal, WriteOutcome>();
     await Promise.all(
       [...groups].map(async ([journal, entries]) =>
         outcomes.set(journal, await this.write(journal, entries)),
@@ -310,32 +317,33 @@ export class JournalStore {
     );
     // --fsync-ms 0: on disk before anyone sees it, even across a power cut.
     if (this.fsyncMs === 0) await this.sync?.now();
-    const out: EncodedEnvelope[] = [];
+    let bytes: Buffer[] | undefined = [];
     for (const [journal, entries] of groups) {
-      const outcome = outcomes.get(journal);
-      if (outcome === 'held') continue;
+      const outcome = outcomes.get(journal)!;
+      if (outcome.kind === 'held') continue;
+      const written = outcome.kind === 'written' ? outcome : undefined;
       journal.committed(
         entries.map((e) => e.encoded),
-        typeof outcome === 'number' ? outcome : undefined,
+        written?.offset,
       );
+      if (written) bytes?.push(written.data);
+      else bytes = undefined;
     }
+    const out: EncodedEnvelope[] = [];
     for (const pending of batch)
-      if (outcomes.get(pending.journal) !== 'held') out.push(pending.encoded);
+      if (outcomes.get(pending.journal)!.kind !== 'held') out.push(pending.encoded);
     if (out.length === 0) return;
     try {
-      this.options.publish(out);
+      this.options.publish(out, bytes);
     } catch (error) {
       this.options.log.error(`publishing ${out.length} event(s) failed: ${messageOf(error)}`);
     }
   }
 
   /** One append for one agent; its file offset, or what happened instead. */
-  private async write(
-    journal: Journal,
-    entries: Pending[],
-  ): Promise<number | 'held' | 'memory' | 'unwritten'> {
+  private async write(journal: Journal, entries: Pending[]): Promise<WriteOutcome> {
     const file = journal.file;
-    if (!file || !journal.markFile) return 'memory';
+    if (!file || !journal.markFile) return { kind: 'memory' };
     const last = entries.at(-1)!.encoded.envelope.seq;
     const offset = journal.size;
     try {
@@ -354,12 +362,12 @@ export class JournalStore {
         journal.writeFailing = false;
         this.options.log.info(`journal ${journal.agentId}: ${file} is being written again`);
       }
-      return offset;
+      return { kind: 'written', offset, data };
     } catch (error) {
       // Cut a partial append so the retry starts on a line boundary, on a fresh handle.
       await this.handles.close(journal);
       await truncate(file, offset).catch(() => undefined);
-      return this.hold(journal, entries, error);
+      return { kind: this.hold(journal, entries, error) };
     }
   }
 

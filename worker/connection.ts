@@ -197,8 +197,8 @@ function createPeer(
 ): CoordinatorPeer {
   return {
     id,
-    sendEvents(batch) {
-      sender.offer(batch);
+    sendEvents(batch, bytes) {
+      sender.offer(batch, bytes);
       budget.enforce();
     },
     async requestPermission(params) {

@@ -12,7 +12,7 @@ import { AgentEventNotification, AgentEventsNotification } from '../protocol/wir
 export interface FrameSink {
   readonly bufferedAmount: number;
   readonly isOpen: boolean;
-  writeRaw(frame: string, onFlushed?: () => void): boolean;
+  writeRaw(frame: string | Buffer, onFlushed?: () => void): boolean;
 }
 
 /** Durable encoded lines of an agent after `afterSeq`; undefined when it is unknown. */
@@ -34,6 +34,10 @@ export interface PeerSenderOptions {
 
 const EVENT_PREFIX = `{"jsonrpc":"2.0","method":"${AgentEventNotification.method}","params":`;
 const EVENTS_PREFIX = `{"jsonrpc":"2.0","method":"${AgentEventsNotification.method}","params":{"events":[`;
+const EVENTS_HEAD = Buffer.from(EVENTS_PREFIX, 'utf8');
+const EVENTS_TAIL = Buffer.from(']}}', 'utf8');
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
 /** An `agent/events` frame is cut after about this many bytes of envelopes. */
 const FRAME_BYTES = 256 * 1024;
 /** How much of one agent's journal a catch-up step reads. */
@@ -51,14 +55,17 @@ export class PeerSender {
     private readonly options: PeerSenderOptions,
   ) {}
 
-  /** One commit's envelopes. */
-  offer(batch: readonly EncodedEnvelope[]): void {
+  /** One commit's envelopes (and, when given, their lines as UTF-8, one Buffer per agent). */
+  offer(batch: readonly EncodedEnvelope[], bytes?: readonly Buffer[]): void {
     if (this.disposed || !this.sink.isOpen) return;
     const live =
       this.behind.size === 0 ? batch : batch.filter((e) => !this.behind.has(e.envelope.agentId));
     if (live.length > 0) {
       if (this.sink.bufferedAmount < this.options.highWaterBytes) {
-        this.send(live.map((e) => e.line));
+        // The journal's bytes framed as they are, when the whole batch goes out as batches.
+        if (bytes && live === batch && batch.length > 1 && this.options.batches)
+          this.sendBytes(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+        else this.send(live.map((e) => e.line));
       } else {
         if (this.behind.size === 0)
           this.options.log.debug(
@@ -139,7 +146,40 @@ export class PeerSender {
     }
   }
 
-  private write(frame: string, last: boolean): void {
+  /**
+   * Frames newline-terminated JSON lines (UTF-8) as `agent/events`, cut at line ends about
+   * every FRAME_BYTES. A raw newline byte only ever ends a line (JSON escapes it inside
+   * strings, and UTF-8 never uses 0x0a in a multi-byte character), so it becomes the comma.
+   */
+  private sendBytes(data: Buffer): void {
+    for (let start = 0; start < data.length;) {
+      let end = data.length;
+      if (end - start > FRAME_BYTES) {
+        const cut = data.lastIndexOf(NEWLINE, start + FRAME_BYTES);
+        end = cut >= start ? cut + 1 : data.indexOf(NEWLINE, start + FRAME_BYTES) + 1;
+      }
+      const last = end === data.length;
+      const body = data.subarray(start, end - 1);
+      start = end;
+      if (body.indexOf(NEWLINE) < 0) {
+        this.write(EVENT_PREFIX + body.toString('utf8') + '}', last);
+        continue;
+      }
+      const frame = Buffer.allocUnsafe(EVENTS_HEAD.length + body.length + EVENTS_TAIL.length);
+      EVENTS_HEAD.copy(frame, 0);
+      body.copy(frame, EVENTS_HEAD.length);
+      EVENTS_TAIL.copy(frame, EVENTS_HEAD.length + body.length);
+      for (
+        let at = frame.indexOf(NEWLINE, EVENTS_HEAD.length);
+        at >= 0;
+        at = frame.indexOf(NEWLINE, at + 1)
+      )
+        frame[at] = COMMA;
+      this.write(frame, last);
+    }
+  }
+
+  private write(frame: string | Buffer, last: boolean): void {
     // While the socket fills up, the last frame of a send carries a flush callback: it says
     // when the peer has read that far, so a catch-up resumes without polling.
     const watch =

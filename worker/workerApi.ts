@@ -17,8 +17,11 @@ import type {
 
 /** A coordinator connection as the runtime sees it (after a successful hello). */
 export interface CoordinatorPeer extends PermissionPeer {
-  /** One commit's durable envelopes (with their encoded lines), in order. */
-  sendEvents(batch: readonly EncodedEnvelope[]): void;
+  /**
+   * One commit's durable envelopes (with their encoded lines), in order; `bytes`: the same
+   * lines as UTF-8, one Buffer per agent (see JournalStoreOptions.publish).
+   */
+  sendEvents(batch: readonly EncodedEnvelope[], bytes?: readonly Buffer[]): void;
 }
 
 export interface WorkerApi {

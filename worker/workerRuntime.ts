@@ -76,8 +76,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     log,
     ...(options.fsyncMs !== undefined ? { fsyncMs: options.fsyncMs } : {}),
     // Events reach coordinators only here: after the journal wrote them.
-    publish: (batch) => {
-      for (const peer of peers) peer.sendEvents(batch);
+    publish: (batch, bytes) => {
+      for (const peer of peers) peer.sendEvents(batch, bytes);
     },
   });
   const records = new RecordStore(options.stateDir, log, options.fsyncMs === 0);

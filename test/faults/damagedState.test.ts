@@ -82,6 +82,10 @@ function copyOf(worker: RestartableWorker): RestartableWorker {
   return copy;
 }
 
+function hasNotice(ledger: Ledger, agentId: string): boolean {
+  return ledger.byAgent.get(agentId)?.some((e) => e.event.kind === 'notice') === true;
+}
+
 function noticesOf(client: WorkerClient): WorkerNotice[] {
   return client.hello?.notices ?? [];
 }
@@ -249,12 +253,14 @@ describe('a damaged state dir', () => {
     writeFileSync(bootFile, JSON.stringify({ ...boot, bootId: 'a-previous-boot', bootTime: 0 }));
     const before = readFileSync(journalFile(worker, asking), 'utf8').trimEnd().split('\n').length;
     await worker.start();
-    const { client } = await connected(worker);
+    const { client, ledger } = await connected(worker);
     expect(
       noticesOf(client)
         .map((n) => n.message)
         .join('\n'),
     ).toMatch(/did not stop cleanly before the machine restarted/);
+    // The notice is published once written (its seq is above the mark: a synced mark first).
+    await ledger.until(() => hasNotice(ledger, asking), 'the notice');
     const journal = await journalOf(client, asking);
     const notice = journal.find((e) => e.event.kind === 'notice');
     expect(notice?.event).toMatchObject({ code: 'journal_lost' });
@@ -266,9 +272,9 @@ describe('a damaged state dir', () => {
     const file = journalFile(worker, done);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     writeFileSync(file, lines.slice(0, -3).join('\n') + '\n');
-    // The agent is done, not live: ask it for more so it is restored as a live agent.
     await worker.start();
-    const { client } = await connected(worker);
+    const { client, ledger } = await connected(worker);
+    await ledger.until(() => hasNotice(ledger, done), 'the notice');
     const journal = await journalOf(client, done);
     const notice = journal.find((e) => e.event.kind === 'notice');
     expect(notice?.event).toMatchObject({ code: 'journal_lost' });
