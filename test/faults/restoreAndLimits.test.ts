@@ -74,6 +74,8 @@ describe('restore after kill -9', () => {
     expect(states.get(failed)).toEqual(['failed', 'boom']);
     expect(states.get(working)).toEqual(['interrupted', 'worker restarted']);
     expect(states.get(permission)).toEqual(['interrupted', 'worker restarted']);
+    // Those states are the restored agents' own; their events follow once written.
+    await ledger.until(() => stateOf(ledger, permission).state === 'interrupted', 'the restore');
     const asked = (await journalOf(client, permission)).filter(
       (e) => e.event.kind === 'permission',
     );
