@@ -1,47 +1,69 @@
-// Open append handles of journal files, least recently used first: an append per agent per
-// tick reuses its handle instead of opening and closing the file each time, and at most
-// `max` files stay open (a worker may hold thousands of agents).
-import { open, type FileHandle } from 'node:fs/promises';
+// Open append descriptors of journal files, least recently used first: an append per agent
+// per tick reuses its descriptor instead of opening and closing the file each time, and at
+// most `max` files stay open (a worker may hold thousands of agents).
+import { close, open, write } from 'node:fs';
 import { FILE_MODE } from './privateFiles';
 
+const openAsync = (file: string): Promise<number> =>
+  new Promise((resolve, reject) =>
+    open(file, 'a', FILE_MODE, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
+const writeAsync = (fd: number, data: Buffer, offset: number): Promise<number> =>
+  new Promise((resolve, reject) =>
+    write(fd, data, offset, data.length - offset, null, (error, written) =>
+      error ? reject(error) : resolve(written),
+    ),
+  );
+const closeQuietly = (fd: number): void => close(fd, () => undefined);
+
 export class AppendHandles<K> {
-  private readonly handles = new Map<K, FileHandle>();
-  /** Evicted handles, closed by `closeEvicted` once no write can be using them. */
-  private evicted: FileHandle[] = [];
+  private readonly fds = new Map<K, number>();
+  /** Evicted descriptors, closed by `closeEvicted` once no write can be using them. */
+  private evicted: number[] = [];
 
   constructor(private readonly max: number) {}
 
-  async get(key: K, file: string): Promise<FileHandle> {
-    const cached = this.handles.get(key);
-    if (cached) {
-      this.handles.delete(key);
-      this.handles.set(key, cached);
-      return cached;
-    }
-    const handle = await open(file, 'a', FILE_MODE);
-    this.handles.set(key, handle);
-    if (this.handles.size > this.max) {
-      const [oldest, oldHandle] = this.handles.entries().next().value as [K, FileHandle];
-      this.handles.delete(oldest);
-      this.evicted.push(oldHandle);
-    }
-    return handle;
+  /** A descriptor opened elsewhere (a new journal, created synchronously). */
+  adopt(key: K, fd: number): void {
+    this.fds.set(key, fd);
+    this.evictOver();
   }
 
-  /** After a commit round: the evicted handles may have been writing in it. */
+  /** Appends all of `data` (a short write continues where it stopped). */
+  async append(key: K, file: string, data: Buffer): Promise<void> {
+    let fd = this.fds.get(key);
+    if (fd === undefined) {
+      fd = await openAsync(file);
+      this.fds.set(key, fd);
+      this.evictOver();
+    } else {
+      this.fds.delete(key);
+      this.fds.set(key, fd);
+    }
+    for (let done = 0; done < data.length;) done += await writeAsync(fd, data, done);
+  }
+
+  /** After a commit round: the evicted descriptors may have been writing in it. */
   closeEvicted(): void {
-    for (const handle of this.evicted.splice(0)) void handle.close().catch(() => undefined);
+    for (const fd of this.evicted.splice(0)) closeQuietly(fd);
   }
 
-  async close(key: K): Promise<void> {
-    const handle = this.handles.get(key);
-    if (!handle) return;
-    this.handles.delete(key);
-    await handle.close().catch(() => undefined);
+  close(key: K): void {
+    const fd = this.fds.get(key);
+    if (fd === undefined) return;
+    this.fds.delete(key);
+    closeQuietly(fd);
   }
 
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.handles.keys()].map((key) => this.close(key)));
+  closeAll(): void {
+    for (const key of [...this.fds.keys()]) this.close(key);
     this.closeEvicted();
+  }
+
+  private evictOver(): void {
+    if (this.fds.size <= this.max) return;
+    const [oldest, fd] = this.fds.entries().next().value as [K, number];
+    this.fds.delete(oldest);
+    this.evicted.push(fd);
   }
 }

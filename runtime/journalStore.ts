@@ -9,7 +9,7 @@
 // power cut can therefore lose up to `fsyncMs` of events that coordinators already saw; the
 // seq high-water mark (synced before any seq above it is published) makes sure a restart
 // never hands those seqs out again.
-import { existsSync } from 'node:fs';
+import { openSync, rmSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messageOf } from '../protocol/errors';
@@ -21,7 +21,7 @@ import { readMark, readTail, writeMark } from './journalFile';
 import { recoverSeq } from './seqRecovery';
 import { SyncSchedule } from './syncSchedule';
 import type { Logger } from './log';
-import { ensurePrivateDir } from './privateFiles';
+import { ensurePrivateDir, FILE_MODE } from './privateFiles';
 
 export interface JournalStoreOptions {
   /** Where journals live; undefined keeps them in memory only (nothing survives a restart). */
@@ -119,10 +119,19 @@ export class JournalStore {
   /** A journal for a new agent. Throws when one with that id exists on disk. */
   create(agentId: string): Journal {
     const { file, markFile } = this.paths(agentId);
-    if (file && existsSync(file)) {
-      throw new Error(
-        `A journal for agent "${agentId}" already exists in ${this.options.dir}. Use another agent id.`,
-      );
+    let fd: number | undefined;
+    // Created now (exclusively: an existing journal is never appended to by a new agent), so
+    // the first commit is one write.
+    if (file) {
+      try {
+        fd = openSync(file, 'ax', FILE_MODE);
+      } catch (error) {
+        throw new Error(
+          (error as NodeJS.ErrnoException).code === 'EEXIST'
+            ? `A journal for agent "${agentId}" already exists in ${this.options.dir}. Use another agent id.`
+            : `Could not create the journal ${file}: ${messageOf(error)}`,
+        );
+      }
     }
     const journal = new Journal(agentId, this, file, markFile, {
       lastSeq: 0,
@@ -132,6 +141,7 @@ export class JournalStore {
       ringSize: this.ringSize,
     });
     this.journals.add(journal);
+    if (fd !== undefined) this.handles.adopt(journal, fd);
     return journal;
   }
 
@@ -187,6 +197,13 @@ export class JournalStore {
     return journal;
   }
 
+  /** Undoes `create` for an agent that never came to be (nothing was appended). */
+  discard(journal: Journal): void {
+    this.journals.delete(journal);
+    this.handles.close(journal);
+    if (journal.file && journal.assignedSeq === 0) rmSync(journal.file, { force: true });
+  }
+
   /** A journal that no agent appends to any more (dismissed): forget it at close. */
   forget(journal: Journal): void {
     this.journals.delete(journal);
@@ -233,7 +250,7 @@ export class JournalStore {
     const dir = this.options.dir;
     if (!dir) return;
     await this.sync?.now();
-    await this.handles.closeAll();
+    this.handles.closeAll();
     const lastSeqs: Record<string, number> = {};
     for (const journal of this.journals) lastSeqs[journal.agentId] = journal.lastSeq;
     await writeBootFile(join(dir, 'boot.json'), this.boot, true, lastSeqs);
@@ -354,8 +371,7 @@ export class JournalStore {
         journal.reserved = reserved;
       }
       const data = Buffer.from(entries.map((e) => e.encoded.line).join('\n') + '\n', 'utf8');
-      const handle = await this.handles.get(journal, file);
-      await handle.writeFile(data);
+      await this.handles.append(journal, file, data);
       journal.size = offset + data.length;
       this.sync?.written(file, offset === 0);
       if (journal.writeFailing) {
@@ -365,7 +381,7 @@ export class JournalStore {
       return { kind: 'written', offset, data };
     } catch (error) {
       // Cut a partial append so the retry starts on a line boundary, on a fresh handle.
-      await this.handles.close(journal);
+      this.handles.close(journal);
       await truncate(file, offset).catch(() => undefined);
       return { kind: this.hold(journal, entries, error) };
     }

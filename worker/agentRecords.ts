@@ -3,6 +3,7 @@
 // journals. A change rewrites only that agent's file (atomically, debounced). Every file is
 // parsed with its schema at start: a file that cannot be read is moved aside (never
 // overwritten) and reported; an older worker's single `agents.json` is imported once.
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { messageOf } from '../protocol/errors';
 import type { WorkerNotice } from '../protocol/wire';
 import type { AgentSpec } from '../runtime/agent';
 import type { Logger } from '../runtime/log';
-import { ensurePrivateDir, moveAside, writeFileAtomic } from '../runtime/privateFiles';
+import { ensurePrivateDir, FILE_MODE, moveAside, writeFileAtomic } from '../runtime/privateFiles';
 
 const AgentSpecSchema = z.object({
   agentId: z.string().min(1).max(128),
@@ -127,7 +128,26 @@ export class RecordStore {
     this.timers.set(id, timer);
   }
 
-  /** Writes this record now (a new agent: it must survive a crash right after the spawn). */
+  /**
+   * Creates a new agent's record synchronously, before the agent emits anything: nobody
+   * hears of an agent that a crash would make the restarted worker forget. Synchronous on
+   * purpose: one small new file (no rename needed: a torn one is an agent nobody heard of)
+   * costs less than the thread-pool round trips of an asynchronous write, and a spawn's
+   * first event waits for it. Throws when the file cannot be written.
+   */
+  createNow(record: AgentRecord): void {
+    if (!this.dir) return;
+    const file = this.fileOf(record.spec.agentId);
+    const fd = openSync(file, 'wx', FILE_MODE);
+    try {
+      writeSync(fd, JSON.stringify(record) + '\n');
+      if (this.sync) fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Writes this record now and waits for it (a dismissal answered once it is on disk). */
   async saveNow(record: AgentRecord): Promise<void> {
     if (!this.dir) return;
     const id = record.spec.agentId;

@@ -65,8 +65,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   const agents = new Map<string, Agent>();
   /** Restored agents that have not taken work since the restart: they hold no capacity. */
   const uncounted = new Set<string>();
-  /** Agents whose spawn is writing their record: they hold a slot and their id. */
-  const spawning = new Set<string>();
   const peers = new Set<CoordinatorPeer>();
   const notices: WorkerNotice[] = [];
   const broker = new PermissionBroker(options.permissionTimeoutMs, log);
@@ -223,7 +221,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
 
   /** Agents holding a capacity slot: live ones, except restored ones that took no work yet. */
   function activeCount(): number {
-    let count = spawning.size;
+    let count = 0;
     for (const agent of agents.values())
       if (agent.state !== 'dismissed' && !uncounted.has(agent.id)) count++;
     return count;
@@ -281,7 +279,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       }
       assertRoom();
       const agentId = params.agentId ?? nanoid(12);
-      if (agents.has(agentId) || retired.has(agentId) || spawning.has(agentId)) {
+      if (agents.has(agentId) || retired.has(agentId)) {
         throw new WorkerError(
           ErrorCode.InvalidParams,
           `An agent with id "${agentId}" already exists on this worker${retired.has(agentId) ? ' (dismissed; its journal is kept)' : ''}. Omit agentId to get a fresh one.`,
@@ -308,19 +306,21 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           issues: [{ path: 'agentId', message: 'already exists' }],
         });
       }
-      // The record first: an agent is on disk before it emits anything, so a crash at any
-      // moment after this restores it rather than leaving a journal without a record.
-      spawning.add(agentId);
+      // On disk before the agent emits anything (see RecordStore.createNow).
       try {
-        await records.saveNow({
+        records.createNow({
           spec,
           state: 'summoned',
           reason: undefined,
           sessionId: undefined,
           dismissedAt: undefined,
         });
-      } finally {
-        spawning.delete(agentId);
+      } catch (error) {
+        journals.discard(journal);
+        throw new WorkerError(
+          ErrorCode.InternalError,
+          `Worker ${options.name} could not write the agent's record: ${messageOf(error)}. Check the space and permissions of its --state-dir.`,
+        );
       }
       const agent = new Agent(spec, journal, broker, hooks, log);
       agents.set(agentId, agent);
