@@ -87,24 +87,36 @@ describe('JournalStore', () => {
 
   it('on disk: written before published; a failed write is held, retried in order, then published', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tavern-journal-'));
+    const first = store(dir);
+    await first.store.start();
+    const created = first.store.create('agent');
+    created.append({ kind: 'text', text: 'before' });
+    await created.untilDurable();
+    await first.store.close();
+    // A full disk: the journal now leads to /dev/full, where every write fails (ENOSPC).
+    const file = join(dir, 'agent.jsonl');
+    rmSync(file);
+    symlinkSync('/dev/full', file);
     const { store: s, published, log, logged } = store(dir);
     await s.start();
-    const j = s.create('agent');
-    const file = join(dir, 'agent.jsonl');
-    // A full disk: every write to /dev/full fails with ENOSPC.
-    symlinkSync('/dev/full', file);
+    const { journal: j } = await s.restore('agent');
+    const base = j.lastSeq;
     j.append({ kind: 'text', text: 'first' });
     j.append({ kind: 'text', text: 'second' });
     await logged(/cannot write/);
     expect(published).toEqual([]);
-    expect(j.lastSeq).toBe(0);
+    expect(j.lastSeq).toBe(base);
     // Space comes back: the held events are written, then published, in order.
     rmSync(file);
     j.append({ kind: 'text', text: 'third' });
     await j.untilDurable();
-    expect(published.flat().map((e) => e.envelope.seq)).toEqual([1, 2, 3]);
+    expect(published.flat().map((e) => e.envelope.seq)).toEqual([base + 1, base + 2, base + 3]);
     const onDisk = readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(onDisk.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([1, 2, 3]);
+    expect(onDisk.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([
+      base + 1,
+      base + 2,
+      base + 3,
+    ]);
     expect(log.join('\n')).toMatch(/is being written again/);
     await s.close();
   });
