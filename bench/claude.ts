@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     permissionMode: 'default',
     systemPrompt: undefined,
     resumeSessionId: undefined,
+    role: 'agent',
     tools: [],
     emit: () => undefined,
     requestPermission: () => Promise.resolve({ decision: 'allow' }),

@@ -121,7 +121,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
       const parts = [
         block.ok ? 'Turn finished' : 'Turn failed',
         `${block.turns} turn${block.turns === 1 ? '' : 's'}`,
-        `${formatTokens(block.tokens)} tokens`,
+        `${formatTokens(block.inputTokens)} in · ${formatTokens(block.outputTokens)} out`,
         formatCost(block.costUsd),
         `${(block.durationMs / 1000).toFixed(1)} s`,
       ];

@@ -163,10 +163,8 @@ function runSlash(name: string, args: string): boolean {
       note('Commands:', ...SLASH_HELP.map(([c, d]) => `${c} — ${d}`));
       return true;
     case 'cost':
-      if (!agent || !model) return (note('Nobody is selected.'), true);
-      note(
-        `${agent.name}: ${formatTokens(model.inputTokens)} tokens in, ${formatTokens(model.outputTokens)} out, ${formatCost(model.costUsd)}${olderButton.hidden && !pages.isLoading ? '' : ' (in the part of the transcript loaded)'}.`,
-      );
+      if (!agent) return (note('Nobody is selected.'), true);
+      note(`${agent.name}, all turns so far: ${usageText(agent)}.`);
       return true;
     case 'status':
       if (!agent) return (note('Nobody is selected.'), true);
@@ -189,6 +187,11 @@ function runSlash(name: string, args: string): boolean {
 }
 
 // --- rendering ----------------------------------------------------------------------------
+/** The agent's totals (protocol/usage.ts): the same figures in the header, the squad and /cost. */
+function usageText(agent: AgentRow): string {
+  return `${formatTokens(agent.inputTokens)} in · ${formatTokens(agent.outputTokens)} out · ${formatCost(agent.costUsd)}`;
+}
+
 function renderConversation(): void {
   const agent = selected();
   conversation.hidden = !agent;
@@ -198,10 +201,7 @@ function renderConversation(): void {
   const shownState = agent.state === 'lost' ? 'lost' : state;
   stateLabel.textContent = `${shownState}${agent.stateReason && shownState === 'waiting' ? ` (${agent.stateReason})` : ''}`;
   stateLabel.className = `state-label state-${shownState}`;
-  const tokensIn = Math.max(model?.inputTokens ?? 0, agent.inputTokens);
-  const tokensOut = Math.max(model?.outputTokens ?? 0, agent.outputTokens);
-  const cost = Math.max(model?.costUsd ?? 0, agent.costUsd);
-  costLabel.textContent = `${formatTokens(tokensIn)} in · ${formatTokens(tokensOut)} out · ${formatCost(cost)}`;
+  costLabel.textContent = usageText(agent);
   const reachable = agent.state !== 'lost';
   cogitating.set(isWorking() && reachable, agent.name);
   composer.configure(agent.name, inTurn() && reachable, reachable && agent.state !== 'dismissed');
@@ -274,13 +274,13 @@ function onHostMessage(message: HostMessage): void {
       save();
       return;
     }
-    case 'transcript':
-      pages.load(message);
-      return;
     case 'events':
       if (message.agentId !== selectedId || !model) return;
       pending.push(...message.events);
       frame ||= requestAnimationFrame(flush);
+      return;
+    case 'select':
+      if (squad?.agents.some((a) => a.id === message.agentId)) select(message.agentId);
       return;
     case 'notice': {
       const n = el('div', `notice ${message.level}`);
@@ -307,18 +307,7 @@ document.addEventListener('click', (event) => {
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // Transcript pages are checked in chunks, newest first (transcriptPages.ts).
   const page = parseTranscriptPage(event.data);
-  if (page) {
-    // Timings of the first paint for the panel benchmark: validation and drawing.
-    pages.load(page, (validateMs, drawMs) => {
-      const end = performance.now();
-      performance.measure('tavern:validate', {
-        start: end - drawMs - validateMs,
-        duration: validateMs,
-      });
-      performance.measure('tavern:draw', { start: end - drawMs, end });
-    });
-    return;
-  }
+  if (page) return pages.load(page);
   const message = parseHostMessage(event.data);
   if (message) onHostMessage(message);
 });

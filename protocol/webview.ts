@@ -45,6 +45,8 @@ export const ApprovalSchema = z.object({
   tool: z.string(),
   input: z.unknown(),
   request: z.enum(['tool', 'plan']),
+  /** Who asks from where: "local worker", "remote worker build-01 (sha256:ab12…)", ... */
+  workerLabel: z.string(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
@@ -74,8 +76,6 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     /** Why the squad cannot be shown (no folder open, read-only window...). */
     note: z.string().optional(),
   }),
-  /** A page of one agent's transcript: `reset` replaces what is shown, otherwise appends. */
-  z.object({ ...transcriptFields, events: z.array(AgentEventEnvelopeSchema) }),
   /** Live events of the agent being shown, batched by the host. */
   z.object({
     type: z.literal('events'),
@@ -83,6 +83,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     events: z.array(AgentEventEnvelopeSchema),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string() }),
+  /** Show this agent (e.g. "Open in Tavern" on a notification). */
+  z.object({ type: z.literal('select'), agentId: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 
@@ -126,11 +128,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
 }
 
 /**
- * A transcript page whose events are not checked yet: the webview checks them newest first,
- * in chunks (parseEnvelopes), so a long page paints as soon as its newest events are drawn.
+ * Host -> webview: a page of one agent's transcript (`reset` replaces what is shown, otherwise
+ * it goes before it). Its events are checked in the webview newest first, in chunks
+ * (parseEnvelopes), so a long page paints as soon as its newest events are drawn.
  */
 const TranscriptPageSchema = z.object({ ...transcriptFields, events: z.array(z.unknown()) });
 export type TranscriptPage = z.infer<typeof TranscriptPageSchema>;
+/** What the host posts for a page (its events are envelopes it read from .tavern/). */
+export type TranscriptMessage = Omit<TranscriptPage, 'events'> & { events: AgentEventEnvelope[] };
 
 export function parseTranscriptPage(value: unknown): TranscriptPage | undefined {
   const parsed = TranscriptPageSchema.safeParse(value);

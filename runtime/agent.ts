@@ -32,6 +32,8 @@ export interface AgentSpec {
   systemPrompt: string | undefined;
   resumeSessionId: string | undefined;
   createdAt: number;
+  /** `coordinator` (Jake) reports to the human directly: no `report` tool. Default `agent`. */
+  role?: 'agent' | 'coordinator';
 }
 
 export interface AgentHooks {
@@ -125,6 +127,7 @@ export class Agent {
       permissionMode: s.permissionMode,
       systemPrompt: s.systemPrompt,
       resumeSessionId: this.sessionIdValue,
+      role: s.role ?? 'agent',
       tools,
       emit: (event) => this.emit(event),
       requestPermission: (ask, signal) => this.requestPermission(ask, signal),
@@ -166,6 +169,19 @@ export class Agent {
       );
     this.session = undefined;
     this.setState('dismissed');
+  }
+
+  /**
+   * Its host is going away (the worker shuts down, the window closes): end the engine
+   * session and keep the state as it is, so the agent is restored as it stood.
+   */
+  async stop(): Promise<void> {
+    this.queue.length = 0;
+    this.abort.abort();
+    await this.session
+      ?.dispose()
+      .catch((error: unknown) => this.log.warn(`agent ${this.id}: stop failed: ${String(error)}`));
+    this.session = undefined;
   }
 
   emit(event: AgentEvent): AgentEventEnvelope {

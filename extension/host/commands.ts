@@ -1,23 +1,32 @@
 // Tavern's commands. Each reports its own errors in words that say what to do next.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../protocol/errorMessage';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
+import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
 import type { TavernHost } from './tavernHost';
 
 export function registerCommands(host: TavernHost): vscode.Disposable[] {
+  const openPanel = (): Thenable<unknown> =>
+    vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
   return [
-    vscode.commands.registerCommand('tavern.openPanel', () =>
-      vscode.commands.executeCommand('tavern.panel.focus'),
+    vscode.commands.registerCommand(COMMANDS.openPanel, openPanel),
+    vscode.commands.registerCommand(
+      COMMANDS.openAgent,
+      async (folder?: string, agentId?: string) => {
+        await openPanel();
+        if (agentId) host.view.showAgent(folder, agentId);
+      },
     ),
-    vscode.commands.registerCommand('tavern.showLog', () => host.log.show(true)),
-    vscode.commands.registerCommand('tavern.restartLocalWorker', () => host.restartLocalWorker()),
-    vscode.commands.registerCommand('tavern.attachWorker', (url?: string) =>
+    vscode.commands.registerCommand(COMMANDS.showLog, () => host.log.show(true)),
+    vscode.commands.registerCommand(COMMANDS.restartLocalWorker, () => host.restartLocalWorker()),
+    vscode.commands.registerCommand(COMMANDS.attachWorker, (url?: string) =>
       attachWorker(host, url),
     ),
-    vscode.commands.registerCommand('tavern.detachWorker', (workerId?: string) =>
+    vscode.commands.registerCommand(COMMANDS.detachWorker, (workerId?: string) =>
       detachWorker(host, workerId),
     ),
-    vscode.commands.registerCommand('tavern.summonAgent', () => summonAgent(host)),
-    vscode.commands.registerCommand('tavern.dismissAgent', () => dismissAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.summonAgent, () => summonAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.dismissAgent, () => dismissAgent(host)),
   ];
 }
 
@@ -57,7 +66,7 @@ async function attachWorker(host: TavernHost, given?: string): Promise<void> {
       `Tavern: attached worker "${worker.hello.name}" (${worker.hello.platform}-${worker.hello.arch}, ${worker.hello.maxAgents} agents max).`,
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     host.log.warn(`attach ${where} failed: ${message}`);
     void vscode.window
       .showErrorMessage(`Tavern: could not attach ${where}. ${message}`, 'Show Log')
@@ -160,7 +169,7 @@ async function summonAgent(host: TavernHost): Promise<void> {
     );
   } catch (error) {
     void vscode.window.showErrorMessage(
-      `Tavern: could not summon an agent. ${error instanceof Error ? error.message : String(error)}`,
+      `Tavern: could not summon an agent. ${errorMessage(error)}`,
     );
   }
 }
@@ -188,7 +197,7 @@ async function dismissAgent(host: TavernHost): Promise<void> {
     await pick.coordinator.dismiss(pick.id);
   } catch (error) {
     void vscode.window.showErrorMessage(
-      `Tavern: could not dismiss ${pick.label}. ${error instanceof Error ? error.message : String(error)}`,
+      `Tavern: could not dismiss ${pick.label}. ${errorMessage(error)}`,
     );
   }
 }

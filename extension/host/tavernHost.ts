@@ -1,9 +1,13 @@
 // Everything the extension owns while active: the log, the worker pool, the local worker,
 // the panel and the status bar. One object, disposed as one.
 import { mkdirSync } from 'node:fs';
+import { parse } from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../protocol/errorMessage';
 import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
+import { Disposables } from '../core/disposables';
+import { COMMANDS } from './commandIds';
 import { Config } from './config';
 import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
@@ -21,12 +25,10 @@ export class TavernHost implements vscode.Disposable {
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
   private local: LocalWorker | undefined;
-  private readonly status = vscode.window.createStatusBarItem(
-    'tavern.status',
-    vscode.StatusBarAlignment.Left,
-    50,
+  private readonly owned = new Disposables((m) => this.log.warn(m));
+  private readonly status = this.owned.add(
+    vscode.window.createStatusBarItem('tavern.status', vscode.StatusBarAlignment.Left, 50),
   );
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
@@ -44,11 +46,14 @@ export class TavernHost implements vscode.Disposable {
       () => this.config.localWorkerEnabled,
     );
     this.status.name = 'Tavern';
-    this.status.command = 'tavern.openPanel';
-    this.disposables.push(
+    this.status.command = COMMANDS.openPanel;
+    // Disposed newest first: the panel, then the projects, then the pool, the log last.
+    this.owned.push(
       this.log,
-      this.status,
+      this.pool,
+      this.coordinators,
       this.view,
+      { dispose: () => void this.local?.dispose() },
       vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
       this.pool.onChanged(() => this.updateStatus()),
       this.coordinators.approvals.onChanged(() => this.updateStatus()),
@@ -74,23 +79,20 @@ export class TavernHost implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.local?.dispose();
-    this.view.dispose();
-    this.coordinators.dispose();
-    this.pool.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.owned.dispose();
   }
 
   private async startLocalWorker(): Promise<void> {
     if (!this.config.localWorkerEnabled) return;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const stateDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-worker').fsPath;
     mkdirSync(stateDir, { recursive: true });
     const claudePath = this.config.claudePath;
     const local = new LocalWorker({
       nodePath: process.execPath,
       workerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath,
-      workdir: folder ?? stateDir,
+      // It runs as you on your machine, for every folder of this window (each agent's cwd is
+      // its own project's folder), so it is not confined below one of them.
+      workdir: parse(stateDir).root,
       stateDir,
       name: 'local',
       extraArgs: [
@@ -98,6 +100,9 @@ export class TavernHost implements vscode.Disposable {
         String(this.config.localWorkerMaxAgents),
         ...(claudePath ? ['--claude-path', claudePath] : []),
       ],
+      // A spare Claude process waits in one folder; agents work in their own folders (and soon
+      // their own worktrees), so on this worker it would only hold memory.
+      env: { TAVERN_CLAUDE_PREWARM: '0' },
       log: (line) => this.log.info(`[local worker] ${line}`),
       preferredPort: this.context.workspaceState.get<number>(LOCAL_PORT_KEY),
     });
@@ -116,7 +121,7 @@ export class TavernHost implements vscode.Disposable {
       await this.pool.attach(url, true);
       this.log.info('local worker started');
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.log.error(`local worker: ${message}`);
       this.view.notice('error', `The local worker did not start: ${message}`);
     }
@@ -129,7 +134,7 @@ export class TavernHost implements vscode.Disposable {
     try {
       loaded = await this.store.load();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.log.error(`re-attaching remembered workers: ${message}`);
       this.view.notice('error', message);
       return;
@@ -145,9 +150,7 @@ export class TavernHost implements vscode.Disposable {
           .attach(url)
           .then((worker) => this.log.info(`re-attached worker "${worker.hello.name}"`))
           .catch((error: unknown) =>
-            this.log.warn(
-              `re-attaching a remembered worker failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
+            this.log.warn(`re-attaching a remembered worker failed: ${errorMessage(error)}`),
           ),
       ),
     );

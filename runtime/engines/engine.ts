@@ -39,7 +39,9 @@ export interface EngineContext {
   readonly systemPrompt: string | undefined;
   /** A session to resume (e.g. a Claude session id persisted by the coordinator). */
   readonly resumeSessionId: string | undefined;
-  /** Extra tools beyond the engine's own (the `report` tool is always offered). */
+  /** `coordinator` (Jake) answers the human himself: engines offer him no `report` tool. */
+  readonly role: 'agent' | 'coordinator';
+  /** Extra tools beyond the engine's own (`report` is offered to every `agent`). */
   readonly tools: readonly EngineTool[];
   /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */
   emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
@@ -70,11 +72,6 @@ export interface EngineSession {
   /** Interrupts the running turn, if any; `runTurn` then resolves `interrupted`. */
   interrupt(): Promise<void>;
   dispose(): Promise<void>;
-}
-
-export interface EngineSpawnOptions {
-  /** Scripted engine test hooks and the like; engines ignore what they do not know. */
-  readonly [key: string]: unknown;
 }
 
 export interface Engine {

@@ -106,9 +106,26 @@ describe('the Tavern panel in Chromium', () => {
         },
       ]),
     });
+    // One cost model: the turn line shows that turn; the header and /cost show the totals the
+    // host keeps for the agent (its squad row).
+    await expect
+      .poll(() => view(panel.page).locator('.transcript .block.result').textContent())
+      .toContain('1.2k in · 300 out · $0.25');
+    await send(
+      panel.page,
+      squad([
+        JAKE,
+        row({ id: 'frodo-1', name: 'Frodo', inputTokens: 3400, outputTokens: 700, costUsd: 0.61 }),
+      ]),
+    );
     await expect
       .poll(() => view(panel.page).locator('.conversation-header .cost').textContent())
-      .toContain('$0.25');
+      .toBe('3.4k in · 700 out · $0.61');
+    await input.type('/cost');
+    await panel.page.keyboard.press('Enter');
+    await expect
+      .poll(() => view(panel.page).locator('.local-note').textContent())
+      .toContain('3.4k in · 700 out · $0.61');
     await input.type('/dismiss');
     await panel.page.keyboard.press('Enter');
     expect(await posted(panel.page)).toContainEqual({ type: 'dismiss', agentId: 'frodo-1' });
@@ -209,6 +226,7 @@ describe('the Tavern panel in Chromium', () => {
             {
               agentId: 'jake',
               requestId: 'j1',
+              workerLabel: 'local worker',
               tool: 'Bash',
               input: { command: 'git status' },
               request: 'tool',

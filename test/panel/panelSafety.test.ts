@@ -14,6 +14,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r1',
+        workerLabel: 'local worker',
         tool: 'Write',
         input: { file_path: 'notes.md', content: 'hello\nworld' },
         request: 'tool' as const,
@@ -21,6 +22,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r2',
+        workerLabel: 'local worker',
         tool: 'Bash',
         input: { command: 'npm test' },
         request: 'tool' as const,
@@ -28,6 +30,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r3',
+        workerLabel: 'local worker',
         tool: 'ExitPlanMode',
         input: { plan: '1. Sweep\n2. **Mop**' },
         request: 'plan' as const,
@@ -136,6 +139,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           {
             agentId: 'evil-1',
             requestId: 'x',
+            workerLabel: payloads[0]!,
             tool: payloads[3]!,
             input: { plan: payloads[4]!, file_path: payloads[1]! },
             request: 'tool',
@@ -214,7 +218,12 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
 
   it('keeps a 10,000-event transcript to a bounded DOM and paints it fast', async () => {
     const events = longTranscript('long-1', 10_000);
-    await send(panel.page, squad([JAKE, row({ id: 'long-1', name: 'Sam', state: 'done' })]));
+    // The header shows the agent's totals as the host counts them (protocol/usage.ts), not a
+    // sum of whatever part of the transcript is loaded.
+    await send(
+      panel.page,
+      squad([JAKE, row({ id: 'long-1', name: 'Sam', state: 'done', costUsd: 1.43 })]),
+    );
     await view(panel.page).locator('li.agent', { hasText: 'Sam' }).click();
     const figures = await panel.page.evaluate(
       async (message) => {
@@ -222,11 +231,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
         window.postMessage(message, '*');
         await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
         const paint = performance.now() - t0;
-        const measure = (name: string): number =>
-          performance.getEntriesByName(name).at(-1)?.duration ?? -1;
         return {
-          validate: measure('tavern:validate'),
-          draw: measure('tavern:draw'),
           paint,
           rows: document.querySelectorAll('.transcript .items > *').length,
           nodes: document.querySelectorAll('*').length,
@@ -235,7 +240,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       { type: 'transcript', agentId: 'long-1', reset: true, more: false, events } as const,
     );
     console.log(
-      `10k events: first paint ${figures.paint.toFixed(1)} ms (validate ${figures.validate.toFixed(1)}, draw ${figures.draw.toFixed(1)}), ${figures.rows} rows, ${figures.nodes} DOM nodes`,
+      `10k events: first paint ${figures.paint.toFixed(1)} ms, ${figures.rows} rows, ${figures.nodes} DOM nodes`,
     );
     expect(figures.rows).toBeGreaterThan(0);
     expect(figures.rows).toBeLessThanOrEqual(300);

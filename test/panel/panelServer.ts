@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../extension/core/webviewHtml';
-import type { HostMessage, WebviewMessage } from '../../protocol/webview';
+import type { HostMessage, TranscriptMessage, WebviewMessage } from '../../protocol/webview';
 
 export const CHROMIUM = process.env.TAVERN_CHROMIUM ?? '/usr/bin/chromium';
 // From the repository root (tests and benchmarks both run there).
@@ -174,7 +174,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Plays the host: delivers one message to the panel the way VS Code does (a window message). */
-export async function send(page: Page, message: HostMessage): Promise<void> {
+export async function send(page: Page, message: HostMessage | TranscriptMessage): Promise<void> {
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 }
 

@@ -17,27 +17,9 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 import { readEnvelopes } from '../../../protocol/jsonl';
+import { JAKE_ID } from '../../../protocol/ids';
+import { parseAgentRecord, type AgentRecord } from './agentRecord';
 import { ProjectLock, type LockResult } from './projectLock';
-
-export interface AgentRecord {
-  id: string;
-  name: string;
-  /** The worker's URL without its token. */
-  workerUrl: string;
-  workerId: string;
-  engine: string;
-  permissionMode: string;
-  assignment?: string;
-  description?: string;
-  model?: string;
-  state: string;
-  sessionId?: string;
-  lastSeq: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export const JAKE_ID = 'jake';
 
 /** The seq of the last complete line of a transcript (0 when none). */
 function lastSeqIn(file: string): number {
@@ -71,6 +53,8 @@ export class TavernStore {
   private readonly dirs = new Map<string, string>();
   private readonly pending = new Map<string, string[]>();
   private flushing: Promise<void> | undefined;
+  /** Record files that could not be read, with why (for the log and a notice). */
+  readonly problems: string[] = [];
 
   constructor(folder: string) {
     this.dir = join(folder, '.tavern');
@@ -102,20 +86,8 @@ export class TavernStore {
     const records: AgentRecord[] = [];
     for (const entry of readdirSync(root, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      try {
-        const record = JSON.parse(
-          readFileSync(join(root, entry.name, 'agent.json'), 'utf8'),
-        ) as AgentRecord;
-        this.dirs.set(record.id, join(root, entry.name));
-        // The transcript is the truth: a record written before a crash may lag behind it.
-        record.lastSeq = Math.max(
-          record.lastSeq,
-          lastSeqIn(join(root, entry.name, 'transcript.jsonl')),
-        );
-        records.push(record);
-      } catch {
-        // A folder without a readable record is not an agent: skip it.
-      }
+      const record = this.readRecord(join(root, entry.name));
+      if (record) records.push(record);
     }
     return records;
   }
@@ -123,14 +95,31 @@ export class TavernStore {
   /** Jake's record (.tavern/jake/agent.json), with lastSeq taken from his transcript. */
   loadJake(): AgentRecord | undefined {
     const dir = join(this.dir, 'jake');
+    return existsSync(join(dir, 'agent.json')) ? this.readRecord(dir) : undefined;
+  }
+
+  /** A record and where it lives; undefined (and a problem noted) when it cannot be read. */
+  private readRecord(dir: string): AgentRecord | undefined {
+    const file = join(dir, 'agent.json');
+    let text: string;
     try {
-      const record = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord;
-      this.dirs.set(JAKE_ID, dir);
-      record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(dir, 'transcript.jsonl')));
-      return record;
-    } catch {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      // A folder without a record is not an agent (e.g. one left half-made by a crash).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.problems.push(`${file}: ${(error as Error).message}`);
       return undefined;
     }
+    const parsed = parseAgentRecord(text);
+    if ('problem' in parsed) {
+      this.problems.push(`${file}: ${parsed.problem}; left as it is and not loaded`);
+      return undefined;
+    }
+    const record = parsed.record;
+    this.dirs.set(record.id, dir);
+    // The transcript is the truth: a record written before a crash may lag behind it.
+    record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(dir, 'transcript.jsonl')));
+    return record;
   }
 
   /** Queues envelopes for the agent's transcript; written in batches, in order. */

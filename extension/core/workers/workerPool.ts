@@ -31,6 +31,20 @@ export interface WorkerSummary {
   readonly maxAgents?: number;
   readonly platform?: string;
   readonly engines: { name: string; available: boolean; reason?: string }[];
+  /** The pinned certificate's sha256 (hex), for wss:// workers attached with `fp=`. */
+  readonly fingerprint?: string;
+}
+
+/** Who a worker is, for approval cards and notifications: local or remote, and its pin. */
+export function workerLabel(worker: WorkerSummary | undefined, fallbackName: string): string {
+  if (!worker) return `worker ${fallbackName} (not connected)`;
+  if (worker.isLocal) return 'local worker';
+  const pin = worker.fingerprint
+    ? `certificate sha256:${worker.fingerprint.slice(0, 16)}…`
+    : worker.url.startsWith('wss:')
+      ? 'TLS, no pinned certificate'
+      : 'no TLS';
+  return `remote worker ${worker.name} (${pin})`;
 }
 
 interface Entry {
@@ -149,6 +163,7 @@ export class WorkerPool {
         ...(hello
           ? { maxAgents: hello.maxAgents, platform: `${hello.platform}-${hello.arch}` }
           : {}),
+        ...(client.attach.fingerprint ? { fingerprint: client.attach.fingerprint } : {}),
         engines:
           hello?.engines.map((e) => ({
             name: e.name,

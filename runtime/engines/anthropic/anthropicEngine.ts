@@ -10,7 +10,7 @@ import { runTool, toolSpecs } from './tools';
 
 const DEFAULT_MODEL = 'claude-sonnet-4-5';
 const MAX_TOOL_ROUNDS = 50;
-const SYSTEM = `You are an agent of Tavern working in a directory on a worker machine. Use the tools to read, search, edit and run commands there; paths are relative to your working directory.
+const AGENT_SYSTEM = `You are an agent of Tavern working in a directory on a worker machine. Use the tools to read, search, edit and run commands there; paths are relative to your working directory.
 When you finish your assignment, call report with status "done" and an exact summary. If you need input, call report with "needs_input"; if blocked, with "blocked".`;
 
 type Block = Anthropic.ContentBlockParam;
@@ -132,7 +132,9 @@ class AnthropicSession implements EngineSession {
       {
         model: this.model,
         max_tokens: 8192,
-        system: [SYSTEM, this.ctx.systemPrompt].filter(Boolean).join('\n\n'),
+        system: [this.ctx.role === 'agent' ? AGENT_SYSTEM : undefined, this.ctx.systemPrompt]
+          .filter(Boolean)
+          .join('\n\n'),
         messages: this.history,
         tools: toolSpecs(this.ctx) as Anthropic.Tool[],
         stream: true,

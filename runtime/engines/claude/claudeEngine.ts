@@ -107,6 +107,7 @@ class ClaudeSession implements EngineSession {
         : Promise.resolve().then(fresh);
     const active: Active = { ready, input };
     this.active = active;
+    this.mapper.startQuery(resume !== undefined);
     void this.consume(active, resume);
     return active;
   }

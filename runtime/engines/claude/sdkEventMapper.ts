@@ -41,6 +41,17 @@ export class SdkEventMapper {
   private streamedText = false;
   private streamedThinking = false;
   private lastApiError: string | undefined;
+  /**
+   * The SDK's total_cost_usd is the running total of one query() (a resumed one continues from
+   * the total its transcript saved), while usage is per turn. Events carry per-turn figures
+   * everywhere, so the cost of a turn is this total minus the previous one.
+   */
+  private costSoFar = 0;
+
+  /** A new query() starts: a fresh one counts from zero, a resumed one from what it saw. */
+  startQuery(resumed: boolean): void {
+    if (!resumed) this.costSoFar = 0;
+  }
 
   map(message: SDKMessage): MapperOutput {
     switch (message.type) {
@@ -200,6 +211,9 @@ export class SdkEventMapper {
       cacheReadTokens: usage.cache_read_input_tokens ?? 0,
       cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     };
+    const total = message.total_cost_usd;
+    const turnCost = total >= this.costSoFar ? total - this.costSoFar : total;
+    this.costSoFar = total;
     const ok = message.subtype === 'success' && !message.is_error;
     const error = ok
       ? undefined
@@ -219,7 +233,7 @@ export class SdkEventMapper {
             : { stopReason: message.subtype }),
           sessionId: message.session_id,
           ...counts,
-          costUsd: message.total_cost_usd,
+          costUsd: Math.max(0, turnCost),
           turns: message.num_turns,
           durationMs: message.duration_ms,
         },

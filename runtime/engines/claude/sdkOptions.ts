@@ -18,7 +18,9 @@ export function buildSdkOptions(
   resume: string | undefined,
 ): Options {
   const mode = ctx.permissionMode;
-  const appended = [REPORT_INSTRUCTIONS, ctx.systemPrompt].filter(Boolean).join('\n\n');
+  const appended = [ctx.role === 'agent' ? REPORT_INSTRUCTIONS : undefined, ctx.systemPrompt]
+    .filter(Boolean)
+    .join('\n\n');
   return {
     cwd: ctx.cwd,
     includePartialMessages: true,

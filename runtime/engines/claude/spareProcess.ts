@@ -40,6 +40,7 @@ export class SpareProcess {
       permissionMode: shape.permissionMode,
       systemPrompt: undefined,
       resumeSessionId: undefined,
+      role: 'agent',
       tools: [],
       emit: (event) => b.ctx?.emit(event),
       requestPermission: (ask, signal) =>
