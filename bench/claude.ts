@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     systemPrompt: undefined,
     resumeSessionId: undefined,
     role: 'agent',
+    projectSettings: false,
     tools: [],
     emit: () => undefined,
     requestPermission: () => Promise.resolve({ decision: 'allow' }),

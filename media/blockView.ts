@@ -1,6 +1,7 @@
 // One transcript block as DOM. Long or noisy blocks (thinking, tool calls) are collapsible;
 // which ones the user opened is remembered by block key, because virtualization re-creates
 // nodes as they scroll in and out.
+import { boundText } from '../protocol/bound';
 import { el, formatCost, formatTokens, icon } from './dom';
 import { renderMarkdown } from './markdown';
 import { toolInputView, toolSubject } from './toolView';
@@ -38,6 +39,14 @@ function collapsible(
     } else ctx.open.delete(block.key);
   });
   return details;
+}
+
+/** `mcp__tavern__summon_agent` reads as `summon_agent` with its server in the tooltip. */
+function toolNameView(name: string): HTMLElement {
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  const node = el('span', 'tool-name', mcp ? mcp[2]! : name);
+  node.title = mcp ? `${mcp[2]} (MCP server ${mcp[1]})` : name;
+  return node;
 }
 
 const PERMISSION_WORDS = { pending: 'waiting for you', allowed: 'allowed', denied: 'denied' };
@@ -80,7 +89,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
         `tool${block.result?.isError ? ' failed' : ''}`,
         [
           icon('tools'),
-          el('span', 'tool-name', block.name),
+          toolNameView(block.name),
           el('span', 'subject', toolSubject(block.input)),
           status,
         ],
@@ -109,7 +118,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
       const node = el('div', `block notice ${block.level}`);
       node.append(
         icon(block.level === 'warning' ? 'warning' : 'info'),
-        el('span', undefined, block.message),
+        el('span', undefined, boundText(block.message, 4_000)),
       );
       return node;
     }

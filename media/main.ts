@@ -47,6 +47,12 @@ const squadHeader = el('header');
 squadHeader.append(
   el('h2', undefined, 'Squad'),
   iconButton('add', 'Summon an agent', () => post({ type: 'summonAgent' }), 'Summon'),
+  iconButton(
+    'shield',
+    'Always-allow rules: list and revoke them',
+    () => post({ type: 'manageRules' }),
+    'Rules',
+  ),
 );
 const squadBody = el('div', 'squad-body');
 squadSection.append(squadHeader, squadBody);

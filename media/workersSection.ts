@@ -34,6 +34,8 @@ function workerRow(w: WorkerRow, post: Post): HTMLElement {
     engines.append(tag);
   }
   const url = el('div', 'url', w.url);
+  const warning = w.warning ? el('div', 'warning', w.warning) : undefined;
+  if (warning) warning.setAttribute('role', 'status');
   const actions = el('div', 'row-actions');
   actions.append(
     w.isLocal
@@ -50,7 +52,7 @@ function workerRow(w: WorkerRow, post: Post): HTMLElement {
           'Detach',
         ),
   );
-  row.append(head, details, engines, url, actions);
+  row.append(head, details, engines, url, ...(warning ? [warning] : []), actions);
   return row;
 }
 

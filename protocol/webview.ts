@@ -17,6 +17,8 @@ export const WorkerRowSchema = z.object({
   engines: z.array(
     z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() }),
   ),
+  /** Something to know about it, e.g. "sent 51 messages for agents it does not host". */
+  warning: z.string().optional(),
 });
 export type WorkerRow = z.infer<typeof WorkerRowSchema>;
 
@@ -95,6 +97,7 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('detachWorker'), workerId: z.string() }),
   z.object({ type: z.literal('restartLocalWorker') }),
   z.object({ type: z.literal('summonAgent') }),
+  z.object({ type: z.literal('manageRules') }),
   z.object({ type: z.literal('selectFolder'), folder: z.string() }),
   z.object({ type: z.literal('openAgent'), agentId: z.string() }),
   z.object({ type: z.literal('loadOlder'), agentId: z.string(), beforeSeq: z.number().int() }),

@@ -105,6 +105,11 @@ export const AgentSpawn = request(
     resumeSessionId: z.string().max(200).optional(),
     /** Extra system prompt text for the agent (e.g. Jake's character). */
     systemPrompt: z.string().max(200_000).optional(),
+    /**
+     * Load the project's own Claude settings (.claude/settings*.json: hooks, allow rules) and
+     * CLAUDE.md for this agent. Only when the user trusted them; absent means off.
+     */
+    projectSettings: z.boolean().optional(),
   }),
   z.object({ agentId: AgentId }),
 );

@@ -34,6 +34,8 @@ export interface AgentSpec {
   createdAt: number;
   /** `coordinator` (Jake) reports to the human directly: no `report` tool. Default `agent`. */
   role?: 'agent' | 'coordinator';
+  /** The user trusted this project's own Claude settings (hooks, allow rules, CLAUDE.md). */
+  projectSettings?: boolean;
 }
 
 export interface AgentHooks {
@@ -128,6 +130,7 @@ export class Agent {
       systemPrompt: s.systemPrompt,
       resumeSessionId: this.sessionIdValue,
       role: s.role ?? 'agent',
+      projectSettings: s.projectSettings === true,
       tools,
       emit: (event) => this.emit(event),
       requestPermission: (ask, signal) => this.requestPermission(ask, signal),

@@ -227,6 +227,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         systemPrompt: params.systemPrompt,
         resumeSessionId: params.resumeSessionId,
         createdAt: Date.now(),
+        ...(params.projectSettings ? { projectSettings: true } : {}),
       };
       const journal = new Journal(agentId, journalDir, log);
       const agent = new Agent(spec, journal, broker, hooks, log);

@@ -8,6 +8,7 @@ export const COMMANDS = {
   showLog: 'tavern.showLog',
   summonAgent: 'tavern.summonAgent',
   dismissAgent: 'tavern.dismissAgent',
+  manageRules: 'tavern.manageRules',
   /** Shows one agent in the panel (from a notification): args folder path, agent id. */
   openAgent: 'tavern.openAgent',
 } as const;

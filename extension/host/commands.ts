@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../../protocol/errorMessage';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
+import { manageRules } from './rules';
 import type { TavernHost } from './tavernHost';
 
 export function registerCommands(host: TavernHost): vscode.Disposable[] {
@@ -27,10 +28,21 @@ export function registerCommands(host: TavernHost): vscode.Disposable[] {
     ),
     vscode.commands.registerCommand(COMMANDS.summonAgent, () => summonAgent(host)),
     vscode.commands.registerCommand(COMMANDS.dismissAgent, () => dismissAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.manageRules, () => manageRules(host.coordinators)),
   ];
 }
 
+/** Restricted Mode runs nothing: says so and returns false. */
+function trusted(what: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showInformationMessage(
+    `Tavern: Restricted Mode. Trust this folder (Manage Workspace Trust) to ${what}.`,
+  );
+  return false;
+}
+
 async function attachWorker(host: TavernHost, given?: string): Promise<void> {
+  if (!trusted('attach workers')) return;
   const url =
     given ??
     (await vscode.window.showInputBox({
@@ -99,6 +111,7 @@ async function detachWorker(host: TavernHost, given?: string): Promise<void> {
 }
 
 async function summonAgent(host: TavernHost): Promise<void> {
+  if (!trusted('summon agents')) return;
   const projects = host.coordinators.all();
   if (projects.length === 0) {
     void vscode.window.showInformationMessage(

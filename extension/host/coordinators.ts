@@ -17,6 +17,8 @@ import { ScriptedEngine } from '../../runtime/engines/scripted';
 import { createLogger } from '../../runtime/log';
 import type { Config } from './config';
 import { notifyApproval, notifyReport } from './notifications';
+import { projectSettingsGate } from './projectTrust';
+import { offerShippedRules, ruleStorage } from './rules';
 
 export interface Project {
   readonly folder: vscode.WorkspaceFolder;
@@ -43,6 +45,8 @@ export class Coordinators implements vscode.Disposable {
     private readonly pool: WorkerPool,
     private readonly config: Config,
     private readonly log: vscode.LogOutputChannel,
+    /** VS Code's global storage: always-allow rules live here, per folder. */
+    private readonly state: vscode.Memento,
   ) {
     for (const folder of vscode.workspace.workspaceFolders ?? []) this.open(folder);
     this.owned.push(
@@ -91,13 +95,19 @@ export class Coordinators implements vscode.Disposable {
     if (folder.uri.scheme !== 'file' || this.byFolder.has(folder.uri.fsPath)) return;
     const folderPath = folder.uri.fsPath;
     const say = (m: string): void => this.log.info(`[${folder.name}] ${m}`);
+    const projectSettings = projectSettingsGate(this.state, folder, say);
     const coordinator = new Coordinator({
       folder: folderPath,
       pool: this.pool,
       defaultEngine: this.config.defaultEngine,
       noWorkerFits: this.config.noWorkerFits,
       theme: this.config.nameTheme as NameTheme,
+      rules: ruleStorage(this.state, folderPath),
+      projectSettings,
       log: say,
+    });
+    void offerShippedRules(this.state, folder, (tools) => {
+      for (const tool of tools) coordinator.addRule(tool, 'local', 'the local worker');
     });
     if (coordinator.store.lock.acquired === false) {
       void vscode.window.showWarningMessage(
@@ -110,6 +120,7 @@ export class Coordinators implements vscode.Disposable {
       pool: this.pool,
       engine: this.jakeEngine(),
       ...(this.config.jakeModel ? { model: this.config.jakeModel } : {}),
+      projectSettings,
       log: say,
     });
     const owned = new Disposables((m) => this.log.warn(m));

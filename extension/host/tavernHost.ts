@@ -38,7 +38,7 @@ export class TavernHost implements vscode.Disposable {
       log: (m) => this.log.debug(m),
     });
     this.store = new WorkerStore(this.config, context.secrets);
-    this.coordinators = new Coordinators(this.pool, this.config, this.log);
+    this.coordinators = new Coordinators(this.pool, this.config, this.log, context.globalState);
     this.view = new TavernPanel(
       context.extensionUri,
       this.pool,
@@ -68,6 +68,12 @@ export class TavernHost implements vscode.Disposable {
 
   /** Starts the local worker (when enabled) and re-attaches remembered workers. */
   async start(): Promise<void> {
+    // Restricted Mode: the panel shows transcripts read-only; nothing runs until trust.
+    if (!vscode.workspace.isTrusted) {
+      this.log.info('Restricted Mode: no workers start until this folder is trusted');
+      this.owned.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()));
+      return;
+    }
     await Promise.all([this.startLocalWorker(), this.reattach()]);
   }
 

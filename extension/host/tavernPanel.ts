@@ -53,6 +53,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     );
     for (const project of projects.all()) this.follow(project);
     this.disposables.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.postSquad()),
       projects.onDidOpen((project) => {
         this.follow(project);
         this.postSquadSoon();
@@ -134,6 +135,9 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       case 'summonAgent':
         await vscode.commands.executeCommand(COMMANDS.summonAgent);
         return;
+      case 'manageRules':
+        await vscode.commands.executeCommand(COMMANDS.manageRules);
+        return;
       case 'detachWorker':
         await vscode.commands.executeCommand(COMMANDS.detachWorker, message.workerId);
         return;
@@ -155,6 +159,10 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       }
       case 'send':
         if (!project) throw new Error('Open a folder first: agents belong to a workspace folder.');
+        if (!vscode.workspace.isTrusted)
+          throw new Error(
+            'Restricted Mode: trust this folder (Manage Workspace Trust) to talk to Jake and run agents.',
+          );
         if (message.agentId === JAKE_ID) project.jake.send(message.text);
         else await project.coordinator.send(message.agentId, message.text);
         return;
@@ -317,9 +325,15 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         request,
         workerLabel,
       })),
-      ...(project.coordinator.store.readOnly
-        ? { note: 'Read-only: another window owns this project. Summon and message agents there.' }
-        : {}),
+      ...(!vscode.workspace.isTrusted
+        ? {
+            note: 'Restricted Mode: the transcripts are shown read-only. Trust this folder (Manage Workspace Trust) to talk to Jake and run agents.',
+          }
+        : project.coordinator.store.readOnly
+          ? {
+              note: 'Read-only: another window owns this project. Summon and message agents there.',
+            }
+          : {}),
     });
   }
 

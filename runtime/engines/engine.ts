@@ -41,6 +41,12 @@ export interface EngineContext {
   readonly resumeSessionId: string | undefined;
   /** `coordinator` (Jake) answers the human himself: engines offer him no `report` tool. */
   readonly role: 'agent' | 'coordinator';
+  /**
+   * Whether the project's own settings may load (for claude: .claude/settings*.json with their
+   * hooks and allow rules, and CLAUDE.md). Off unless the user trusted them: a repository is
+   * not the user.
+   */
+  readonly projectSettings: boolean;
   /** Extra tools beyond the engine's own (`report` is offered to every `agent`). */
   readonly tools: readonly EngineTool[];
   /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */

@@ -67,7 +67,10 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
     await expect.poll(() => cards.count()).toBe(3);
     expect(await cards.nth(0).locator('.diff .add').count()).toBe(2); // a Write shows as added lines
     await cards.nth(0).getByRole('button', { name: 'Allow Write once' }).click();
-    await cards.nth(1).getByRole('button', { name: 'Always allow Bash in this project' }).click();
+    await cards
+      .nth(1)
+      .getByRole('button', { name: 'Always allow Bash on the local worker, in this project' })
+      .click();
     await cards.nth(2).locator('textarea').fill('Mop first, then sweep.');
     await cards.nth(2).getByRole('button', { name: 'Reject the plan' }).click();
     const answers = (await posted(panel.page)).filter((m) => m.type === 'answer');

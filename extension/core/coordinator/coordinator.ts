@@ -19,7 +19,7 @@ import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
 import type { WorkerPool } from '../workers/workerPool';
 import { NamePool, type NameTheme } from './names';
-import { PermissionRules } from './permissionRules';
+import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
 import { placeAgent, type NoWorkerFits } from './placement';
 import { TurnWatch } from './turnWatch';
 
@@ -62,6 +62,13 @@ export interface CoordinatorOptions {
   defaultEngine: EngineName;
   noWorkerFits: NoWorkerFits;
   theme?: NameTheme;
+  /** Where this project's always-allow rules are kept (default: memory only). */
+  rules?: RuleStorage;
+  /**
+   * Whether agents may load this folder's own Claude settings (asked of the user once per
+   * content; see extension/core/trust/projectSettings.ts). Default: never.
+   */
+  projectSettings?: () => Promise<boolean>;
   log: (message: string) => void;
 }
 
@@ -91,7 +98,7 @@ export class Coordinator {
   constructor(private readonly options: CoordinatorOptions) {
     this.store = new TavernStore(options.folder);
     this.names = new NamePool(options.theme ?? 'lotr');
-    this.rules = new PermissionRules(this.store.dir, !this.store.readOnly);
+    this.rules = new PermissionRules(options.rules ?? memoryRules());
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
     for (const record of this.store.loadRecords()) {
       if (record.state === 'dismissed') continue;
@@ -112,6 +119,11 @@ export class Coordinator {
       options.pool.addPermissionRoute((workerId, request) =>
         this.routePermission(workerId, request),
       ),
+      options.pool.addOwnershipCheck((workerId, agentId) => {
+        const record = this.agents.get(agentId);
+        if (!record) return undefined;
+        return record.workerId === workerId ? 'hosts' : 'elsewhere';
+      }),
     );
   }
 
@@ -143,6 +155,7 @@ export class Coordinator {
     );
     const client = this.options.pool.get(worker.id);
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
+    const projectSettings = (await this.options.projectSettings?.()) === true;
     const name = this.names.claim(request.name);
     // Unguessable: a worker must not be able to name another worker's agents.
     const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${nanoid(16)}`;
@@ -173,6 +186,7 @@ export class Coordinator {
         ...(request.assignment ? { assignment: request.assignment } : {}),
         // The local worker shares this machine: its agents work in this project's folder.
         ...(worker.isLocal ? { cwd: this.options.folder } : {}),
+        ...(projectSettings ? { projectSettings } : {}),
         permissionMode: record.permissionMode,
         ...(request.model ? { model: request.model } : {}),
       });
@@ -254,23 +268,50 @@ export class Coordinator {
   ): Promise<PermissionDecision> | undefined {
     const record = this.agents.get(request.agentId);
     if (!record || record.workerId !== workerId) return undefined;
-    if (request.request === 'tool' && this.rules.allows(request.tool)) {
-      this.options.log(`auto-allowed ${request.tool} for ${record.name} (always-allow rule)`);
+    const client = this.options.pool.get(workerId);
+    const scope = ruleScope({
+      isLocal: this.options.pool.isLocal(workerId),
+      workerId: client?.hello?.workerId,
+    });
+    const rule = request.request === 'tool' ? this.rules.allowing(request.tool, scope) : undefined;
+    if (rule) {
+      this.options.log(
+        `auto-allowed ${request.tool} for ${record.name} on ${rule.scopeLabel} (your always-allow rule "${rule.tool}")`,
+      );
       return Promise.resolve({
         decision: 'allow',
-        message: 'Allowed by an always-allow rule of this project.',
+        message: `Allowed by your always-allow rule for ${rule.tool} on ${rule.scopeLabel}.`,
       });
     }
     return new Promise((resolve) => {
+      const agent = this.summary(record);
       this.permissions.fire({
-        agent: this.summary(record),
+        agent,
         request,
         answer: (decision, always) => {
-          if (always && decision.decision === 'allow') this.rules.add(request.tool);
+          if (always && decision.decision === 'allow')
+            this.rules.add(
+              request.tool,
+              scope,
+              scope === 'local' ? 'the local worker' : `remote worker ${agent.workerName}`,
+            );
           resolve(decision);
         },
       });
     });
+  }
+
+  /** This project's always-allow rules (the user's, from VS Code's storage). */
+  rulesList(): readonly Rule[] {
+    return this.rules.list();
+  }
+
+  addRule(tool: string, scope: string, scopeLabel: string): void {
+    this.rules.add(tool, scope, scopeLabel);
+  }
+
+  revokeRule(tool: string, scope: string): boolean {
+    return this.rules.revoke(tool, scope);
   }
 
   private lookup(idOrName: string): AgentRecord | undefined {
@@ -321,4 +362,9 @@ export class Coordinator {
       usage: record.usage,
     };
   }
+}
+
+function memoryRules(): RuleStorage {
+  let saved: unknown = [];
+  return { load: () => saved, save: (rules) => (saved = [...rules]) };
 }

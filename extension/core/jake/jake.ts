@@ -13,7 +13,7 @@ import type {
   PermissionSettled,
   ParamsOf,
 } from '../../../protocol/wire';
-import { Agent, type AgentHooks } from '../../../runtime/agent';
+import { Agent, type AgentHooks, type AgentSpec } from '../../../runtime/agent';
 import type { Engine } from '../../../runtime/engines/engine';
 import { Journal } from '../../../runtime/journal';
 import type { Logger } from '../../../runtime/log';
@@ -32,6 +32,8 @@ export interface JakeOptions {
   model?: string;
   /** Deny Jake's own permission requests nobody answers within this time (default 10 min). */
   permissionTimeoutMs?: number;
+  /** Whether he may load the folder's own Claude settings (asked once; default never). */
+  projectSettings?: () => Promise<boolean>;
   log: (message: string) => void;
 }
 
@@ -44,6 +46,9 @@ export class Jake {
   private readonly record: AgentRecord;
   private readonly agent: Agent;
   private readonly broker: PermissionBroker;
+  private readonly spec: AgentSpec;
+  /** His engine session, made before his first turn (once project settings are decided). */
+  private session: Promise<void> | undefined;
   private pendingReports: string[] = [];
   private reportFlush: NodeJS.Immediate | undefined;
   private readonly subscriptions: { dispose(): void }[] = [];
@@ -77,19 +82,20 @@ export class Jake {
         this.save();
       },
     };
-    const spec = {
+    const spec: AgentSpec = {
       agentId: JAKE_ID,
       name: 'Jake',
       engine: options.engine.name,
       cwd: options.folder,
-      permissionMode: 'default' as const,
+      permissionMode: 'default',
       model: options.model,
       assignment: undefined,
       systemPrompt: JAKE_SYSTEM_PROMPT,
       resumeSessionId: this.record.sessionId,
       createdAt: Date.parse(this.record.createdAt) || Date.now(),
-      role: 'coordinator' as const,
+      role: 'coordinator',
     };
+    this.spec = spec;
     // A reload mid-turn ends that turn: its engine process went with the old window.
     const midTurn =
       this.record.state === 'working' ||
@@ -99,11 +105,6 @@ export class Jake {
       reason: this.record.state === 'summoned' ? 'input' : this.record.stateReason,
       sessionId: this.record.sessionId,
     });
-    this.agent.attachSession(
-      options.engine.createSession(
-        this.agent.context(jakeTools(options.coordinator, options.pool)),
-      ),
-    );
     if (midTurn) this.agent.setState('interrupted', 'VS Code was reloaded during his turn');
     this.subscriptions.push(
       options.coordinator.onReport(({ agent, status, summary }) =>
@@ -135,7 +136,20 @@ export class Jake {
 
   /** The human (or the Tavern) says something to Jake; turns run one at a time, in order. */
   send(text: string, from: 'user' | 'tavern' = 'user'): void {
-    this.agent.send(text, from);
+    // Messages keep their order: each waits on the same session promise.
+    this.session ??= this.startSession();
+    void this.session.then(() => this.agent.send(text, from));
+  }
+
+  /** Decides on project settings (the user may be asked), then makes his engine session. */
+  private async startSession(): Promise<void> {
+    const o = this.options;
+    this.spec.projectSettings = await (o.projectSettings?.() ?? Promise.resolve(false)).catch(
+      () => false,
+    );
+    this.agent.attachSession(
+      o.engine.createSession(this.agent.context(jakeTools(o.coordinator, o.pool))),
+    );
   }
 
   interrupt(): Promise<void> {

@@ -78,6 +78,7 @@ export class WorkerClient {
   private pingSentAt = 0;
   private rttValue: number | undefined;
   private disposed = false;
+  private halted = false;
   private everConnected = false;
   private permissionHandler: PermissionHandler | undefined;
   private readonly backoff: Backoff;
@@ -193,6 +194,19 @@ export class WorkerClient {
     return this.rttValue;
   }
 
+  /**
+   * Stops for good with a reason (e.g. a different worker answers at this URL): no more
+   * reconnects; the status shows `down` with the reason until it is detached.
+   */
+  halt(reason: string): void {
+    this.halted = true;
+    clearTimeout(this.reconnectTimer);
+    this.lastErrorValue = reason;
+    this.log(`${this.where()}: ${reason}`);
+    this.teardown(1000);
+    this.setStatus('down', reason);
+  }
+
   /** Drops the current socket as if the network failed (tests and "reconnect now"). */
   dropConnection(): void {
     this.socket?.terminate();
@@ -268,6 +282,14 @@ export class WorkerClient {
             `Handshake with ${this.where()} failed: ${error instanceof Error ? error.message : String(error)}`,
           );
     }
+    if (this.helloValue && hello.workerId !== this.helloValue.workerId) {
+      // Its agents are not this worker's: never merge two machines into one.
+      this.teardown(1000);
+      throw new WorkerConnectError(
+        'identity',
+        `A different worker (id ${hello.workerId}, "${hello.name}") now answers at ${this.where()}, where worker ${this.helloValue.workerId} ("${this.helloValue.name}") was. Detach it and attach it again if that is intended.`,
+      );
+    }
     this.helloValue = hello;
     this.lastErrorValue = undefined;
     this.backoff.reset();
@@ -307,14 +329,14 @@ export class WorkerClient {
   private onClosed(socket: WebSocket, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.teardown(undefined);
-    if (this.disposed || !this.everConnected) return;
+    if (this.disposed || this.halted || !this.everConnected) return;
     this.lastErrorValue ??= `Connection lost (${code}${reason ? `: ${reason}` : ''}).`;
     this.setStatus('down', this.lastErrorValue);
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.halted) return;
     clearTimeout(this.reconnectTimer);
     const delay = this.backoff.next();
     this.reconnectTimer = setTimeout(() => {

@@ -3,7 +3,15 @@
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
+import { bound, boundText } from '../../../protocol/bound';
+import { JAKE_ID } from '../../../protocol/ids';
 import { parseAttachUrl, type AttachUrl } from './attachUrl';
+import {
+  TrespassLedger,
+  trespassWarning,
+  type OwnershipCheck,
+  type TrespassKind,
+} from './trespass';
 import {
   WorkerClient,
   type ConnectedWorker,
@@ -33,6 +41,12 @@ export interface WorkerSummary {
   readonly engines: { name: string; available: boolean; reason?: string }[];
   /** The pinned certificate's sha256 (hex), for wss:// workers attached with `fp=`. */
   readonly fingerprint?: string;
+  /** Something the user should know about this worker (e.g. it spoke for others' agents). */
+  readonly warning?: string;
+}
+
+function identityClash(url: string, workerId: string, twin: string): string {
+  return `The worker at ${url} reports worker id ${workerId}, which the worker at ${twin} already has. Two machines must not share one identity (was a state dir copied?). Start one of them with its own --state-dir, then attach it again.`;
 }
 
 /** Who a worker is, for approval cards and notifications: local or remote, and its pin. */
@@ -60,6 +74,8 @@ export class WorkerPool {
   private readonly events = new Emitter<{ workerId: string; envelope: AgentEventEnvelope }>();
   private readonly settled = new Emitter<{ workerId: string; params: PermissionSettledParams }>();
   private readonly routes = new Set<PermissionRoute>();
+  private readonly ownership = new Set<OwnershipCheck>();
+  private readonly trespasses: TrespassLedger;
   private readonly setups = new Set<(workerId: string, client: WorkerClient) => void>();
   readonly onChanged: Event<void> = this.changed.event;
   /** Every agent event of every worker, exactly once and in order per agent. */
@@ -79,7 +95,39 @@ export class WorkerPool {
     return { dispose: () => this.routes.delete(route) };
   }
 
-  constructor(private readonly clientOptions: WorkerClientOptions) {}
+  /** Coordinators say which agents they know and where; see workerHosts(). */
+  addOwnershipCheck(check: OwnershipCheck): { dispose(): void } {
+    this.ownership.add(check);
+    return { dispose: () => this.ownership.delete(check) };
+  }
+
+  constructor(private readonly clientOptions: WorkerClientOptions) {
+    this.trespasses = new TrespassLedger((m) => clientOptions.log?.(m));
+  }
+
+  /**
+   * Whether `workerId` may speak for `agentId`: not when a coordinator knows that agent on
+   * another worker, and never for Jake (he lives in the extension host). An agent no open
+   * project knows may be another window's: its events pass to nobody, which is harmless.
+   */
+  private workerHosts(workerId: string, agentId: string): boolean {
+    if (agentId === JAKE_ID) return false;
+    for (const check of this.ownership) if (check(workerId, agentId) === 'elsewhere') return false;
+    return true;
+  }
+
+  /** Drops a message about an agent the worker does not host; true when it was dropped. */
+  private trespassing(
+    workerId: string,
+    client: WorkerClient,
+    kind: TrespassKind,
+    agentId: string,
+  ): boolean {
+    if (this.workerHosts(workerId, agentId)) return false;
+    this.trespasses.record(workerId, client.hello?.name ?? client.attach.host, kind, agentId);
+    this.changed.fire();
+    return true;
+  }
 
   /** Connects to a worker; rejects with a message that says what to do (bad URL, token, host). */
   async attach(urlText: string, isLocal = false): Promise<ConnectedWorker> {
@@ -92,20 +140,45 @@ export class WorkerPool {
     this.entries.set(attach.baseUrl, entry);
     client.onStatus(() => this.changed.fire());
     client.onHello((hello) => {
-      entry.states = new Map(hello.agents.map((a) => [a.agentId, a.state]));
+      const twin = this.twinOf(attach.baseUrl, hello.workerId);
+      if (twin) {
+        client.halt(identityClash(attach.baseUrl, hello.workerId, twin));
+        return;
+      }
+      // Only agents it may speak for count towards its load.
+      entry.states = new Map(
+        hello.agents
+          .filter((a) => this.workerHosts(attach.baseUrl, a.agentId))
+          .map((a) => [a.agentId, a.state]),
+      );
       this.changed.fire();
     });
     client.onEvent((envelope) => {
+      if (this.trespassing(attach.baseUrl, client, 'event', envelope.agentId)) return;
       if (envelope.event.kind === 'state') {
         entry.states.set(envelope.agentId, envelope.event.state);
         this.changed.fire(); // agent counts and load changed (state events are rare)
       }
       this.events.fire({ workerId: attach.baseUrl, envelope });
     });
-    client.onPermissionSettled((params) => this.settled.fire({ workerId: attach.baseUrl, params }));
+    client.onPermissionSettled((params) => {
+      if (this.trespassing(attach.baseUrl, client, 'permission settlement', params.agentId)) return;
+      this.settled.fire({ workerId: attach.baseUrl, params });
+    });
     client.setPermissionHandler(async (request) => {
+      if (this.trespassing(attach.baseUrl, client, 'permission request', request.agentId))
+        return {
+          decision: 'deny',
+          message: `This worker does not host agent ${request.agentId}; the request was refused.`,
+        };
+      // What the card shows is bounded; the worker keeps the real input for the tool.
+      const shown = {
+        ...request,
+        tool: boundText(request.tool, 200),
+        input: bound(request.input).value,
+      };
       for (const route of this.routes) {
-        const answer = route(attach.baseUrl, request);
+        const answer = route(attach.baseUrl, shown);
         if (answer) return answer;
       }
       return {
@@ -116,6 +189,8 @@ export class WorkerPool {
     for (const setup of this.setups) setup(attach.baseUrl, client);
     try {
       const connected = await client.connect();
+      const twin = this.twinOf(attach.baseUrl, connected.hello.workerId);
+      if (twin) throw new Error(identityClash(attach.baseUrl, connected.hello.workerId, twin));
       this.changed.fire();
       return connected;
     } catch (error) {
@@ -134,10 +209,21 @@ export class WorkerPool {
     return this.attach(urlText, true);
   }
 
+  /** Another attached worker that reports the same workerId (a copied state dir, or a lie). */
+  private twinOf(id: string, workerId: string): string | undefined {
+    for (const [otherId, other] of this.entries)
+      if (otherId !== id && other.client.hello?.workerId === workerId) return otherId;
+    return undefined;
+  }
+
   detach(id: string): boolean {
     const removed = this.remove(id);
     if (removed) this.changed.fire();
     return removed;
+  }
+
+  isLocal(id: string): boolean {
+    return this.entries.get(id)?.isLocal ?? false;
   }
 
   get(id: string): WorkerClient | undefined {
@@ -164,6 +250,9 @@ export class WorkerPool {
           ? { maxAgents: hello.maxAgents, platform: `${hello.platform}-${hello.arch}` }
           : {}),
         ...(client.attach.fingerprint ? { fingerprint: client.attach.fingerprint } : {}),
+        ...(this.trespasses.count(id) > 0
+          ? { warning: trespassWarning(this.trespasses.count(id)) }
+          : {}),
         engines:
           hello?.engines.map((e) => ({
             name: e.name,
@@ -185,6 +274,7 @@ export class WorkerPool {
     const entry = this.entries.get(id);
     if (!entry) return false;
     this.entries.delete(id);
+    this.trespasses.forget(id);
     entry.client.dispose();
     return true;
   }

@@ -37,7 +37,14 @@ export function buildSdkOptions(
     ...(ctx.model ? { model: ctx.model } : {}),
     ...(resume ? { resume } : {}),
     persistSession: settings.persistSession ?? true,
-    ...(settings.loadSettings === false ? { settingSources: [] } : {}),
+    // The user's own settings always; the project's (hooks, allow rules, CLAUDE.md) only when
+    // the user trusted them. Tests and benchmarks load none.
+    settingSources:
+      settings.loadSettings === false
+        ? []
+        : ctx.projectSettings
+          ? ['user', 'project', 'local']
+          : ['user'],
     stderr: (data: string) => ctx.log(`claude: ${data.trimEnd()}`),
   };
 }
