@@ -66,6 +66,8 @@ interface Entry {
   isLocal: boolean;
   /** Live agent states on that worker (from hello, then from state events). */
   states: Map<string, string>;
+  /** Its first connect succeeded (later hellos are reconnects). */
+  attached?: boolean;
 }
 
 export class WorkerPool {
@@ -142,7 +144,8 @@ export class WorkerPool {
     client.onHello((hello) => {
       const twin = this.twinOf(attach.baseUrl, hello.workerId);
       if (twin) {
-        client.halt(identityClash(attach.baseUrl, hello.workerId, twin));
+        // On the first connect attach() refuses it with the same words.
+        if (entry.attached) client.halt(identityClash(attach.baseUrl, hello.workerId, twin));
         return;
       }
       // Only agents it may speak for count towards its load.
@@ -191,6 +194,7 @@ export class WorkerPool {
       const connected = await client.connect();
       const twin = this.twinOf(attach.baseUrl, connected.hello.workerId);
       if (twin) throw new Error(identityClash(attach.baseUrl, connected.hello.workerId, twin));
+      entry.attached = true;
       this.changed.fire();
       return connected;
     } catch (error) {
