@@ -17,8 +17,6 @@ export const ErrorCode = {
   HelloRequired: -32006,
   /** A coordinator-side error: the worker is not connected. */
   NotConnected: -32010,
-  /** A coordinator-side error: a permission request timed out without a decision. */
-  PermissionTimeout: -32011,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,4 +1,4 @@
-// One agent on this worker: its engine session, its journal, its state, and the queue of
+// One agent (on a worker, or Jake in the extension host): its engine session, its journal, its state, and the queue of
 // messages it has been sent. Turns run one at a time, in the order messages arrived.
 import type {
   AgentEvent,
@@ -51,7 +51,8 @@ export class Agent {
   private sessionIdValue: string | undefined;
   private session: EngineSession | undefined;
   private createSession: (() => EngineSession) | undefined;
-  private readonly queue: { text: string; from: string | undefined }[] = [];
+  /** Messages waiting for their turn (who sent them is in their `user` event). */
+  private readonly queue: string[] = [];
   private running = false;
   private turnReport: { status: ReportStatus; summary: string } | undefined;
   private abort = new AbortController();
@@ -150,7 +151,7 @@ export class Agent {
   /** Queues a message; starts a turn when idle. */
   send(text: string, from?: string): void {
     this.emit({ kind: 'user', text, ...(from !== undefined ? { from } : {}) });
-    this.queue.push({ text, from });
+    this.queue.push(text);
     if (!this.running) void this.runQueue();
   }
 
@@ -246,7 +247,7 @@ export class Agent {
     this.running = true;
     try {
       let next = this.queue.shift();
-      while (next && this.stateValue !== 'dismissed') {
+      while (next !== undefined && this.stateValue !== 'dismissed') {
         if (!this.session && this.createSession) {
           this.session = this.createSession();
           this.createSession = undefined;
@@ -264,7 +265,7 @@ export class Agent {
         this.turnReport = undefined;
         this.setState('working');
         const outcome = await this.session
-          .runTurn(next.text)
+          .runTurn(next)
           .catch((error: unknown): TurnOutcome => ({
             status: 'failed',
             message: `The engine crashed: ${String(error)}`,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, row, squad } from './fixtures';
 import { THEMES } from './panelServer';
 import type { Page } from 'playwright-core';
-import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
+import { framesDrawn, posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -277,7 +277,8 @@ describe('the Tavern panel in Chromium', () => {
           { kind: 'state', state: 'working' },
         ]),
       });
-      await panel.page.waitForTimeout(150);
+      await view(panel.page).locator('.transcript .block.error').waitFor();
+      await framesDrawn(panel.page);
       await panel.page.screenshot({ path: join(SHOTS, `panel-${theme}.png`) });
       // The panel paints with the theme's own colours, and outlines rows only in high contrast.
       const painted = await panel.page.evaluate(() => ({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, longTranscript, row, squad } from './fixtures';
 import type { HostMessage } from '../../protocol/webview';
-import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
+import { framesDrawn, posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -187,9 +187,9 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           t.scrollTop = top;
           for (const d of t.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
         }, y);
-      await panel.page.waitForTimeout(30);
+      await framesDrawn(panel.page);
     }
-    await panel.page.waitForTimeout(200);
+    await framesDrawn(panel.page);
     const report = await panel.page.evaluate(() => {
       const app = document.getElementById('app')!;
       const bad = app.querySelectorAll(

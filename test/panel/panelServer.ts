@@ -178,6 +178,13 @@ export async function send(page: Page, message: HostMessage | TranscriptMessage)
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 }
 
+/** Resolves after the page has drawn `frames` more animation frames (the panel draws per frame). */
+export async function framesDrawn(page: Page, frames = 2): Promise<void> {
+  await page.evaluate(async (n) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }, frames);
+}
+
 export async function posted(page: Page): Promise<WebviewMessage[]> {
   return page.evaluate(() => (window as unknown as { __posted: WebviewMessage[] }).__posted);
 }
