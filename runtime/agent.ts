@@ -266,7 +266,11 @@ export class Agent {
       return;
     }
     if (outcome.status === 'failed') {
-      this.emit({ kind: 'error', message: outcome.message });
+      this.emit({
+        kind: 'error',
+        message: outcome.message,
+        ...(outcome.code ? { code: outcome.code } : {}),
+      });
       this.setState('failed', outcome.message);
       return;
     }
