@@ -24,11 +24,17 @@ export interface TurnFailure {
   text: string;
 }
 
+/** The HTTP status, from the SDK or from older CLIs' "API Error: 401 ..." text. */
+function statusOf(failure: TurnFailure): number | undefined {
+  return failure.status ?? (Number(/^API Error: (\d{3})\b/.exec(failure.text)?.[1]) || undefined);
+}
+
 export function isAuthFailure(failure: TurnFailure): boolean {
+  const status = statusOf(failure);
   return (
     (failure.kind !== undefined && AUTH_KINDS.has(failure.kind)) ||
-    failure.status === 401 ||
-    failure.status === 403 ||
+    status === 401 ||
+    status === 403 ||
     AUTH_TEXT.test(failure.text)
   );
 }
@@ -36,7 +42,8 @@ export function isAuthFailure(failure: TurnFailure): boolean {
 /** The message a turn that failed to authenticate ends with: what happened, then what to do. */
 export function authFailureMessage(failure: TurnFailure): string {
   const said = failure.text.trim();
-  if (failure.status === 401 || failure.status === 403)
-    return `Claude Code's credentials were rejected (${failure.status}: ${said}). Check the API key (ANTHROPIC_API_KEY), or sign in again: ${SIGN_IN_HINT}.`;
+  const status = statusOf(failure);
+  if (status === 401 || status === 403)
+    return `Claude Code's credentials were rejected (${status}: ${said}). Check the API key (ANTHROPIC_API_KEY), or sign in again with \`claude auth login\` on the machine Claude Code runs on.`;
   return `Claude Code is not signed in (it said: "${said}"). To use it, ${SIGN_IN_HINT}.`;
 }

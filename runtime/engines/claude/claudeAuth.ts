@@ -55,9 +55,9 @@ const isOn = (value: string | undefined): boolean =>
 
 /** Credentials given in the environment: no process needed. */
 export function authFromEnv(env: NodeJS.ProcessEnv): ClaudeAuth | undefined {
+  // As Claude Code reads them: any non-empty value counts (a bad key fails as auth_required).
   for (const [name, method] of CREDENTIAL_VARS)
-    if (env[name]?.trim())
-      return { ready: true, method, message: `${name} is set`, checkedBy: 'env' };
+    if (env[name]) return { ready: true, method, message: `${name} is set`, checkedBy: 'env' };
   for (const [name, provider] of PROVIDER_SWITCHES)
     if (isOn(env[name]))
       return {
