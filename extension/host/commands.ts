@@ -1,6 +1,7 @@
 // Tavern's commands. Each reports its own errors in words that say what to do next.
 import * as vscode from 'vscode';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
+import { INSTALL_CLAUDE_COMMAND, installClaudeCodeCommand } from './claudeInstall';
 import type { TavernHost } from './tavernHost';
 
 export function registerCommands(host: TavernHost): vscode.Disposable[] {
@@ -18,6 +19,9 @@ export function registerCommands(host: TavernHost): vscode.Disposable[] {
     ),
     vscode.commands.registerCommand('tavern.summonAgent', () => summonAgent(host)),
     vscode.commands.registerCommand('tavern.dismissAgent', () => dismissAgent(host)),
+    vscode.commands.registerCommand(INSTALL_CLAUDE_COMMAND, (options?: { force?: boolean }) =>
+      installClaudeCodeCommand(host.log, options),
+    ),
   ];
 }
 

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
+import { initClaudeCode, resolveClaudePath } from './claudeInstall';
 import { Config } from './config';
 import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
@@ -29,6 +30,7 @@ export class TavernHost implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    initClaudeCode(context);
     const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
     this.pool = new WorkerPool({
       clientName: 'tavern-vscode',
@@ -86,7 +88,7 @@ export class TavernHost implements vscode.Disposable {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const stateDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-worker').fsPath;
     mkdirSync(stateDir, { recursive: true });
-    const claudePath = this.config.claudePath;
+    const claudePath = resolveClaudePath((line) => this.log.info(`[local worker] ${line}`));
     const local = new LocalWorker({
       nodePath: process.execPath,
       workerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath,
