@@ -2,7 +2,11 @@
 // WorkerClient that reconnects and replays on its own; the pool tracks health for the UI.
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
-import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
+import {
+  isEngineReady,
+  type PermissionDecision,
+  type PermissionRequestParams,
+} from '../../../protocol/wire';
 import { parseAttachUrl, type AttachUrl } from './attachUrl';
 import {
   WorkerClient,
@@ -30,7 +34,8 @@ export interface WorkerSummary {
   readonly agents: number;
   readonly maxAgents?: number;
   readonly platform?: string;
-  readonly engines: { name: string; available: boolean; reason?: string }[];
+  /** `ready` normalised with isEngineReady (an older worker sends none). */
+  readonly engines: { name: string; available: boolean; ready: boolean; reason?: string }[];
 }
 
 interface Entry {
@@ -153,6 +158,7 @@ export class WorkerPool {
           hello?.engines.map((e) => ({
             name: e.name,
             available: e.available,
+            ready: isEngineReady(e),
             ...(e.reason ? { reason: e.reason } : {}),
           })) ?? [],
       };
