@@ -175,8 +175,12 @@ export async function installClaudeCodeCommand(
     log.info(
       `Claude Code ${installed.claudeVersion ?? installed.version} at ${installed.path}${size}`,
     );
+    // The setting is tried first and alone: a broken one would hide the new copy.
+    const shadowed = config.claudePath
+      ? ` tavern.claudePath (${config.claudePath}) is still used first: clear it to use this copy.`
+      : '';
     void vscode.window.showInformationMessage(
-      `Tavern: Claude Code ${installed.claudeVersion ?? installed.version} is installed${size}.`,
+      `Tavern: Claude Code ${installed.claudeVersion ?? installed.version} is installed${size}.${shadowed}`,
     );
     return {
       status: 'installed',

@@ -158,7 +158,7 @@ export function authFromFiles(env: NodeJS.ProcessEnv, home = homedir()): ClaudeA
   };
 }
 
-function describe(status: z.infer<typeof AuthStatusSchema>): string {
+function describeStatus(status: z.infer<typeof AuthStatusSchema>): string {
   if (status.apiKeySource) return `${status.authMethod ?? 'API key'} from ${status.apiKeySource}`;
   if (status.authMethod === 'third_party') return `${status.apiProvider ?? 'cloud provider'}`;
   const plan = status.subscriptionType ? `, ${status.subscriptionType}` : '';
@@ -177,7 +177,7 @@ export async function checkClaudeAuth(options: ClaudeAuthOptions): Promise<Claud
       ? {
           ready: true,
           ...(status.authMethod ? { method: status.authMethod } : {}),
-          message: describe(status),
+          message: describeStatus(status),
           checkedBy: 'auth-status',
         }
       : {
