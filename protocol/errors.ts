@@ -23,3 +23,8 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface ZodIssueData {
   issues: { path: string; message: string }[];
 }
+
+/** The readable message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

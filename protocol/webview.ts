@@ -15,7 +15,12 @@ export const WorkerRowSchema = z.object({
   maxAgents: z.number().int().positive().optional(),
   platform: z.string().optional(),
   engines: z.array(
-    z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() }),
+    z.object({
+      name: z.string(),
+      available: z.boolean(),
+      ready: z.boolean().optional(),
+      reason: z.string().optional(),
+    }),
   ),
   /** Something to know about it, e.g. "sent 51 messages for agents it does not host". */
   warning: z.string().optional(),

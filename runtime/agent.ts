@@ -264,12 +264,10 @@ export class Agent {
         }
         this.turnReport = undefined;
         this.setState('working');
-        const outcome = await this.session
-          .runTurn(next)
-          .catch((error: unknown): TurnOutcome => ({
-            status: 'failed',
-            message: `The engine crashed: ${String(error)}`,
-          }));
+        const outcome = await this.session.runTurn(next).catch((error: unknown): TurnOutcome => ({
+          status: 'failed',
+          message: `The engine crashed: ${String(error)}`,
+        }));
         // The agent may have been dismissed while the turn ran.
         if (this.isDismissed()) break;
         this.applyOutcome(outcome);
@@ -286,7 +284,11 @@ export class Agent {
       return;
     }
     if (outcome.status === 'failed') {
-      this.emit({ kind: 'error', message: outcome.message });
+      this.emit({
+        kind: 'error',
+        message: outcome.message,
+        ...(outcome.code ? { code: outcome.code } : {}),
+      });
       this.setState('failed', outcome.message);
       return;
     }

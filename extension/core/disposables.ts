@@ -1,7 +1,7 @@
 // One owner per lifetime (rust-analyzer's pushCleanup pattern): whatever is created for a
 // lifetime is added here as it is made, and disposed with it, newest first. A failing
 // dispose is reported and never stops the rest.
-import { errorMessage } from '../../protocol/errorMessage';
+import { errorMessage } from '../../protocol/errors';
 
 export interface Disposable {
   dispose(): unknown;

@@ -9,6 +9,7 @@ export const COMMANDS = {
   summonAgent: 'tavern.summonAgent',
   dismissAgent: 'tavern.dismissAgent',
   manageRules: 'tavern.manageRules',
+  installClaudeCode: 'tavern.installClaudeCode',
   /** Shows one agent in the panel (from a notification): args folder path, agent id. */
   openAgent: 'tavern.openAgent',
 } as const;

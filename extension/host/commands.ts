@@ -1,9 +1,10 @@
 // Tavern's commands. Each reports its own errors in words that say what to do next.
 import * as vscode from 'vscode';
-import { errorMessage } from '../../protocol/errorMessage';
+import { errorMessage } from '../../protocol/errors';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
 import { manageRules } from './rules';
+import { installClaudeCodeCommand } from './claudeInstall';
 import type { TavernHost } from './tavernHost';
 
 export function registerCommands(host: TavernHost): vscode.Disposable[] {
@@ -29,6 +30,9 @@ export function registerCommands(host: TavernHost): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.summonAgent, () => summonAgent(host)),
     vscode.commands.registerCommand(COMMANDS.dismissAgent, () => dismissAgent(host)),
     vscode.commands.registerCommand(COMMANDS.manageRules, () => manageRules(host.coordinators)),
+    vscode.commands.registerCommand(COMMANDS.installClaudeCode, (options?: { force?: boolean }) =>
+      installClaudeCodeCommand(host.log, options),
+    ),
   ];
 }
 

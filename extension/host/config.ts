@@ -14,6 +14,10 @@ export class Config {
   get claudePath(): string | undefined {
     return this.section.get<string>('claudePath') || undefined;
   }
+  /** Where "Tavern: Install Claude Code" downloads from. */
+  get claudeInstallRegistry(): string {
+    return this.section.get<string>('claudeInstall.registry') || 'https://registry.npmjs.org/';
+  }
   get defaultEngine(): 'claude' | 'anthropic' | 'scripted' {
     return this.section.get<'claude' | 'anthropic' | 'scripted'>('defaultEngine', 'claude');
   }

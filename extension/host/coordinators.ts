@@ -15,6 +15,7 @@ import { ClaudeEngine } from '../../runtime/engines/claude/claudeEngine';
 import type { Engine } from '../../runtime/engines/engine';
 import { ScriptedEngine } from '../../runtime/engines/scripted';
 import { createLogger } from '../../runtime/log';
+import { resolveClaudePath } from './claudeInstall';
 import type { Config } from './config';
 import { notifyApproval, notifyReport } from './notifications';
 import { projectSettingsGate } from './projectTrust';
@@ -83,7 +84,7 @@ export class Coordinators implements vscode.Disposable {
   private jakeEngine(): Engine {
     if (this.config.jakeEngine === 'scripted') return new ScriptedEngine();
     return new ClaudeEngine({
-      claudePath: this.config.claudePath,
+      claudePath: resolveClaudePath((line) => this.log.info(`[jake] ${line}`)),
       log: createLogger('info', (line) => this.log.info(`[jake] ${line}`)),
       persistSession: process.env.TAVERN_CLAUDE_PERSIST_SESSION !== '0',
       loadSettings: process.env.TAVERN_CLAUDE_LOAD_SETTINGS !== '0',

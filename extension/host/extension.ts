@@ -1,7 +1,7 @@
 // Entry point: thin on purpose. Builds one TavernHost and reports activation errors itself,
 // because VS Code shows none.
 import * as vscode from 'vscode';
-import { errorMessage } from '../../protocol/errorMessage';
+import { errorMessage } from '../../protocol/errors';
 import { registerCommands } from './commands';
 import { TavernHost } from './tavernHost';
 

@@ -3,9 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { parse } from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../protocol/errorMessage';
+import { errorMessage } from '../../protocol/errors';
 import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
+import { initClaudeCode, resolveClaudePath } from './claudeInstall';
 import { Disposables } from '../core/disposables';
 import { COMMANDS } from './commandIds';
 import { Config } from './config';
@@ -31,6 +32,7 @@ export class TavernHost implements vscode.Disposable {
   );
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    initClaudeCode(context);
     const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
     this.pool = new WorkerPool({
       clientName: 'tavern-vscode',
@@ -92,7 +94,7 @@ export class TavernHost implements vscode.Disposable {
     if (!this.config.localWorkerEnabled) return;
     const stateDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-worker').fsPath;
     mkdirSync(stateDir, { recursive: true });
-    const claudePath = this.config.claudePath;
+    const claudePath = resolveClaudePath((line) => this.log.info(`[local worker] ${line}`));
     const local = new LocalWorker({
       nodePath: process.execPath,
       workerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath,

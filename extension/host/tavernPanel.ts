@@ -4,7 +4,7 @@
 // messages into coordinator calls. Messages are zod-checked both ways.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../protocol/errorMessage';
+import { errorMessage } from '../../protocol/errors';
 import type { AgentEventEnvelope } from '../../protocol/agentEvents';
 import { JAKE_ID } from '../../protocol/ids';
 import {

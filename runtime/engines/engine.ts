@@ -67,10 +67,13 @@ export interface EngineContext {
 /**
  * How a turn ended. `completed`: the engine finished normally (the runtime then applies the
  * last report, if any: done -> done, blocked / needs_input -> waiting; none -> waiting for
- * input). `interrupted` after `interrupt()`. `failed` with a readable message.
+ * input). `interrupted` after `interrupt()`. `failed` with a readable message that says what to do.
  */
 export type TurnOutcome =
-  { status: 'completed' } | { status: 'interrupted' } | { status: 'failed'; message: string };
+  | { status: 'completed' }
+  | { status: 'interrupted' }
+  /** `code`: machine-readable, carried on the `error` event (e.g. `auth_required`). */
+  | { status: 'failed'; message: string; code?: string };
 
 export interface EngineSession {
   /** Runs one turn on the user's text; resolves when the turn ends. Never rejects. */

@@ -245,6 +245,7 @@ export class ScriptedEngine implements Engine {
     return {
       name: 'scripted',
       available: true,
+      ready: true,
       detail: 'deterministic, model-free (tests and offline demo)',
     };
   }

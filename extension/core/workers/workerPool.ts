@@ -2,9 +2,13 @@
 // WorkerClient that reconnects and replays on its own; the pool tracks health for the UI.
 import { Emitter, type Event } from 'vscode-jsonrpc/node';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
-import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
 import { bound, boundText } from '../../../protocol/bound';
 import { JAKE_ID } from '../../../protocol/ids';
+import {
+  isEngineReady,
+  type PermissionDecision,
+  type PermissionRequestParams,
+} from '../../../protocol/wire';
 import { parseAttachUrl, type AttachUrl } from './attachUrl';
 import {
   TrespassLedger,
@@ -38,7 +42,8 @@ export interface WorkerSummary {
   readonly agents: number;
   readonly maxAgents?: number;
   readonly platform?: string;
-  readonly engines: { name: string; available: boolean; reason?: string }[];
+  /** `ready` normalised with isEngineReady (an older worker sends none). */
+  readonly engines: { name: string; available: boolean; ready: boolean; reason?: string }[];
   /** The pinned certificate's sha256 (hex), for wss:// workers attached with `fp=`. */
   readonly fingerprint?: string;
   /** Something the user should know about this worker (e.g. it spoke for others' agents). */
@@ -261,6 +266,7 @@ export class WorkerPool {
           hello?.engines.map((e) => ({
             name: e.name,
             available: e.available,
+            ready: isEngineReady(e),
             ...(e.reason ? { reason: e.reason } : {}),
           })) ?? [],
       };

@@ -218,10 +218,13 @@ export class AnthropicEngine implements Engine {
   private client: Anthropic | undefined;
 
   async probe(): Promise<EngineStatus> {
-    if (!process.env.ANTHROPIC_API_KEY) {
+    // Without a key the engine can do nothing at all: neither available (so older
+    // coordinators, which read only `available`, skip it too) nor ready.
+    if (!process.env.ANTHROPIC_API_KEY?.trim()) {
       return {
         name: 'anthropic',
         available: false,
+        ready: false,
         reason:
           "ANTHROPIC_API_KEY is not set in the worker's environment. Start tavern-worker with it set to use the anthropic engine.",
       };
@@ -229,6 +232,7 @@ export class AnthropicEngine implements Engine {
     return {
       name: 'anthropic',
       available: true,
+      ready: true,
       detail: `Messages API at ${process.env.ANTHROPIC_BASE_URL ?? 'api.anthropic.com'}, model ${process.env.TAVERN_ANTHROPIC_MODEL ?? DEFAULT_MODEL}`,
     };
   }

@@ -5,6 +5,8 @@ import { createTavernServer, REPORT_INSTRUCTIONS, TAVERN_SERVER } from './tavern
 
 export interface SdkOptionSettings {
   executable: string;
+  /** Added to Claude Code's environment (e.g. an API key the user gave Tavern). */
+  env?: Record<string, string>;
   /** Keep sessions on disk so agents can resume (default true). */
   persistSession?: boolean;
   /** Load the user's/project's Claude settings (default true). */
@@ -26,7 +28,7 @@ export function buildSdkOptions(
     includePartialMessages: true,
     pathToClaudeCodeExecutable: settings.executable,
     // The SDK's env option REPLACES the child's environment: keep ours.
-    env: { ...process.env },
+    env: { ...process.env, ...settings.env },
     permissionMode: mode,
     ...(mode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
     // Tavern's own tools are allowed inside canUseTool (not via allowedTools, which would
