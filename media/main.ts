@@ -15,10 +15,12 @@ import { renderBlock } from './blockView';
 import { Cogitating } from './cogitating';
 import { Composer, SLASH_HELP } from './composer';
 import { el, formatCost, formatTokens, iconButton } from './dom';
+import { makeSection, type Section, type SectionState } from './sections';
 import { renderSquad } from './squadSection';
 import { TranscriptModel } from './transcriptModel';
 import { TranscriptPages } from './transcriptPages';
 import { VirtualList } from './virtualList';
+import { renderWelcome } from './welcomeView';
 import { renderWorkers } from './workersSection';
 
 interface VsCodeApi {
@@ -34,18 +36,32 @@ interface SavedState {
   workers?: unknown;
   squad?: unknown;
   selectedId?: string;
+  layout?: { squad?: SectionState; workers?: SectionState };
 }
 
 const vscode = acquireVsCodeApi();
+const saved = (vscode.getState() ?? {}) as SavedState;
+const layout = { squad: { open: true }, workers: { open: true }, ...saved.layout };
 const post = (message: WebviewMessage): void => vscode.postMessage(message);
 const root = document.getElementById('app') as HTMLElement;
 
 // --- layout -------------------------------------------------------------------------------
 const notices = el('div', 'notices');
-const squadSection = el('section', 'squad');
-const squadHeader = el('header');
-squadHeader.append(
-  el('h2', undefined, 'Squad'),
+const squadSection = makeSection({
+  className: 'squad',
+  label: 'the squad',
+  share: 0.25,
+  state: layout.squad,
+  other: () => workersSection.height,
+  onChange: (state) => {
+    layout.squad = state;
+    workersSection.fit();
+    save();
+  },
+});
+const squadTitle = el('h2', undefined, 'Squad');
+squadSection.summary.append(
+  squadTitle,
   iconButton('add', 'Summon an agent', () => post({ type: 'summonAgent' }), 'Summon'),
   iconButton(
     'shield',
@@ -54,8 +70,7 @@ squadHeader.append(
     'Rules',
   ),
 );
-const squadBody = el('div', 'squad-body');
-squadSection.append(squadHeader, squadBody);
+const squadBody = squadSection.body;
 
 const conversation = el('section', 'conversation');
 const convHeader = el('header', 'conversation-header');
@@ -90,6 +105,8 @@ const localNote = el('div', 'local-note');
 localNote.setAttribute('role', 'status');
 const approvals = el('div', 'approvals');
 approvals.hidden = true;
+const welcomeBox = el('div', 'welcome-box');
+welcomeBox.hidden = true;
 const composer = new Composer({
   send: (text) => {
     if (selectedId) post({ type: 'send', agentId: selectedId, text });
@@ -107,21 +124,39 @@ conversation.append(
   list.viewport,
   cogitating.root,
   localNote,
+  welcomeBox,
   approvals,
   composer.root,
 );
 
-const workersSection = el('details', 'workers');
-workersSection.open = true;
-const workersSummary = el('summary');
+const workersSection: Section = makeSection({
+  className: 'workers',
+  label: 'the workers',
+  share: 0.2,
+  state: layout.workers,
+  other: () => squadSection.height,
+  onChange: (state) => {
+    layout.workers = state;
+    squadSection.fit();
+    save();
+  },
+});
 const workersTitle = el('h2', undefined, 'Workers');
-workersSummary.append(
+workersSection.summary.append(
   workersTitle,
   iconButton('plug', 'Attach a worker by URL', () => post({ type: 'attachWorker' }), 'Attach'),
 );
-const workersBody = el('div', 'workers-body');
-workersSection.append(workersSummary, workersBody);
-root.replaceChildren(notices, squadSection, conversation, workersSection);
+const workersBody = workersSection.body;
+squadSection.fit();
+workersSection.fit();
+root.replaceChildren(
+  notices,
+  squadSection.root,
+  squadSection.handle,
+  conversation,
+  workersSection.handle,
+  workersSection.root,
+);
 
 // --- state --------------------------------------------------------------------------------
 let workers: WorkersMessage | undefined;
@@ -155,7 +190,7 @@ function inTurn(): boolean {
   return source?.state === 'waiting' && (reason === 'permission' || reason === 'plan');
 }
 function save(): void {
-  vscode.setState({ workers, squad, selectedId } satisfies SavedState);
+  vscode.setState({ workers, squad, selectedId, layout } satisfies SavedState);
 }
 function note(...lines: string[]): void {
   localNote.replaceChildren(...lines.map((l) => el('div', undefined, l)));
@@ -180,6 +215,15 @@ function runSlash(name: string, args: string): boolean {
       return true;
     case 'stop':
       if (agent) post({ type: 'interrupt', agentId: agent.id });
+      return true;
+    case 'login':
+      post({ type: 'welcome', action: 'signIn' });
+      return true;
+    case 'key':
+      post({ type: 'welcome', action: 'apiKey' });
+      return true;
+    case 'demo':
+      post({ type: 'welcome', action: 'demo' });
       return true;
     case 'dismiss':
       if (!agent) return (note('Nobody is selected.'), true);
@@ -211,6 +255,12 @@ function renderConversation(): void {
   const reachable = agent.state !== 'lost';
   cogitating.set(isWorking() && reachable, agent.name);
   composer.configure(agent.name, inTurn() && reachable, reachable && agent.state !== 'dismissed');
+  renderWelcome(
+    welcomeBox,
+    agent.isJake ? squad?.welcome : undefined,
+    agent.isJake && squad?.demo === true,
+    post,
+  );
   renderApprovals(
     approvals,
     (squad?.approvals ?? []).filter((a) => a.agentId === agent.id),
@@ -276,6 +326,7 @@ function onHostMessage(message: HostMessage): void {
       const known = message.agents.some((a) => a.id === selectedId);
       if (!known && message.agents[0]) select(message.agents[0].id);
       renderSquad(squadBody, message, selectedId, post, select);
+      squadTitle.textContent = `Squad (${message.agents.filter((a) => !a.isJake).length})`;
       renderConversation();
       save();
       return;
@@ -319,7 +370,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 // Survive hide/show: paint the last state at once, then ask the host for fresh data.
-const saved = (vscode.getState() ?? {}) as SavedState;
 const savedWorkers = parseHostMessage(saved.workers);
 if (savedWorkers?.type === 'workers') onHostMessage(savedWorkers);
 selectedId = typeof saved.selectedId === 'string' ? saved.selectedId : undefined;

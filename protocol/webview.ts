@@ -59,6 +59,16 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 
 export const FolderSchema = z.object({ id: z.string(), name: z.string() });
 
+/** Why Jake cannot run yet, for the welcome card (absent when he can, or runs the demo). */
+export const WelcomeSchema = z.object({
+  reason: z.string(),
+  /** Still finding out (the card waits instead of offering anything). */
+  checking: z.boolean(),
+  /** Claude Code is missing: offer the one-click install. */
+  offerInstall: z.boolean(),
+});
+export type Welcome = z.infer<typeof WelcomeSchema>;
+
 const transcriptFields = {
   type: z.literal('transcript'),
   agentId: z.string(),
@@ -82,6 +92,9 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     approvals: z.array(ApprovalSchema),
     /** Why the squad cannot be shown (no folder open, read-only window...). */
     note: z.string().optional(),
+    welcome: WelcomeSchema.optional(),
+    /** Jake runs the offline demo (a script, no model): the panel says so. */
+    demo: z.boolean().optional(),
   }),
   /** Live events of the agent being shown, batched by the host. */
   z.object({
@@ -103,6 +116,10 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restartLocalWorker') }),
   z.object({ type: z.literal('summonAgent') }),
   z.object({ type: z.literal('manageRules') }),
+  z.object({
+    type: z.literal('welcome'),
+    action: z.enum(['apiKey', 'signIn', 'install', 'demo', 'model']),
+  }),
   z.object({ type: z.literal('selectFolder'), folder: z.string() }),
   z.object({ type: z.literal('openAgent'), agentId: z.string() }),
   z.object({ type: z.literal('loadOlder'), agentId: z.string(), beforeSeq: z.number().int() }),

@@ -188,6 +188,13 @@ export class Agent {
     this.session = undefined;
   }
 
+  /** Its engine changed: the old engine's session id cannot be resumed by the new one. */
+  forgetSession(): void {
+    if (this.sessionIdValue === undefined) return;
+    this.sessionIdValue = undefined;
+    this.hooks.onChanged(this);
+  }
+
   emit(event: AgentEvent): AgentEventEnvelope {
     const envelope = this.journal.append(event);
     this.hooks.onEnvelope(envelope);

@@ -9,11 +9,11 @@ import { Approvals } from '../core/approvals';
 import { Coordinator } from '../core/coordinator/coordinator';
 import type { NameTheme } from '../core/coordinator/names';
 import { Disposables } from '../core/disposables';
+import { DemoJakeEngine } from '../core/jake/demoJake';
 import { Jake } from '../core/jake/jake';
 import { workerLabel, type WorkerPool } from '../core/workers/workerPool';
 import { ClaudeEngine } from '../../runtime/engines/claude/claudeEngine';
 import type { Engine } from '../../runtime/engines/engine';
-import { ScriptedEngine } from '../../runtime/engines/scripted';
 import { createLogger } from '../../runtime/log';
 import { resolveClaudePath } from './claudeInstall';
 import type { Config } from './config';
@@ -39,6 +39,9 @@ export class Coordinators implements vscode.Disposable {
   readonly onDidOpen = this.opened.event;
   /** A folder was removed from the window (its project is being disposed). */
   readonly onDidClose = this.closed.event;
+  private readonly stateChanged = this.owned.add(new vscode.EventEmitter<void>());
+  /** An agent's (or Jake's) state changed somewhere: the status bar recounts. */
+  readonly onAgentStateChanged = this.stateChanged.event;
   /** Set by the panel: approvals and reports need no notification while it is on screen. */
   panelVisible: () => boolean = () => false;
 
@@ -48,6 +51,9 @@ export class Coordinators implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** VS Code's global storage: always-allow rules live here, per folder. */
     private readonly state: vscode.Memento,
+    /** Environment for Jake's engine (an API key the user gave), and where auth failures go. */
+    private readonly jakeEnv: () => Record<string, string>,
+    private readonly onJakeAuthFailed: (message: string) => void,
   ) {
     for (const folder of vscode.workspace.workspaceFolders ?? []) this.open(folder);
     this.owned.push(
@@ -81,10 +87,21 @@ export class Coordinators implements vscode.Disposable {
     this.owned.dispose();
   }
 
+  /** Every Jake takes the engine the settings name now (no window reload needed). */
+  async refreshJakes(): Promise<void> {
+    await Promise.all(
+      [...this.byFolder.values()].map((p) =>
+        p.jake.setEngine(this.jakeEngine(), this.config.jakeModel),
+      ),
+    );
+  }
+
   private jakeEngine(): Engine {
-    if (this.config.jakeEngine === 'scripted') return new ScriptedEngine();
+    if (this.config.jakeEngine === 'scripted') return new DemoJakeEngine();
+    const env = this.jakeEnv();
     return new ClaudeEngine({
       claudePath: resolveClaudePath((line) => this.log.info(`[jake] ${line}`)),
+      ...(Object.keys(env).length ? { env } : {}),
       log: createLogger('info', (line) => this.log.info(`[jake] ${line}`)),
       persistSession: process.env.TAVERN_CLAUDE_PERSIST_SESSION !== '0',
       loadSettings: process.env.TAVERN_CLAUDE_LOAD_SETTINGS !== '0',
@@ -150,6 +167,7 @@ export class Coordinators implements vscode.Disposable {
       ),
       coordinator.onAgentChanged((agent) => {
         if (agent.state === 'dismissed') this.approvals.forgetAgent(agent.id);
+        this.stateChanged.fire();
       }),
       jake.onPermissionRequest(({ request, answer }) =>
         this.approvals.add(
@@ -168,6 +186,11 @@ export class Coordinators implements vscode.Disposable {
         ),
       ),
       jake.onPermissionSettled((p) => this.approvals.settled(JAKE_ID, p.requestId)),
+      jake.onEvent(({ event }) => {
+        if (event.kind === 'error' && event.code === 'auth_required')
+          this.onJakeAuthFailed(event.message);
+        if (event.kind === 'state') this.stateChanged.fire();
+      }),
     );
     const project: Project = { folder, coordinator, jake, owned };
     this.byFolder.set(folderPath, project);

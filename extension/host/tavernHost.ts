@@ -10,6 +10,7 @@ import { initClaudeCode, resolveClaudePath } from './claudeInstall';
 import { Disposables } from '../core/disposables';
 import { COMMANDS } from './commandIds';
 import { Config } from './config';
+import { JakeSetup } from './jakeSetup';
 import { Coordinators } from './coordinators';
 import { WorkerStore } from './workerStore';
 import { TavernPanel } from './tavernPanel';
@@ -23,9 +24,12 @@ export class TavernHost implements vscode.Disposable {
   readonly pool: WorkerPool;
   readonly store: WorkerStore;
   readonly view: TavernPanel;
+  /** Whether Jake can run, and the welcome card's ways to get him there. */
+  readonly setup: JakeSetup;
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
   private local: LocalWorker | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
   private readonly owned = new Disposables((m) => this.log.warn(m));
   private readonly status = this.owned.add(
     vscode.window.createStatusBarItem('tavern.status', vscode.StatusBarAlignment.Left, 50),
@@ -40,11 +44,23 @@ export class TavernHost implements vscode.Disposable {
       log: (m) => this.log.debug(m),
     });
     this.store = new WorkerStore(this.config, context.secrets);
-    this.coordinators = new Coordinators(this.pool, this.config, this.log, context.globalState);
+    this.setup = new JakeSetup(context.secrets, this.config, this.log, async (what) => {
+      await this.coordinators.refreshJakes();
+      if (what.restartLocalWorker) await this.restartLocalWorker();
+    });
+    this.coordinators = new Coordinators(
+      this.pool,
+      this.config,
+      this.log,
+      context.globalState,
+      () => this.setup.env,
+      (message) => this.setup.authFailed(message),
+    );
     this.view = new TavernPanel(
       context.extensionUri,
       this.pool,
       this.coordinators,
+      this.setup,
       () => this.config.localWorkerEnabled,
     );
     this.status.name = 'Tavern';
@@ -52,6 +68,7 @@ export class TavernHost implements vscode.Disposable {
     // Disposed newest first: the panel, then the projects, then the pool, the log last.
     this.owned.push(
       this.log,
+      this.setup,
       this.pool,
       this.coordinators,
       this.view,
@@ -59,12 +76,16 @@ export class TavernHost implements vscode.Disposable {
       vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
       this.pool.onChanged(() => this.updateStatus()),
       this.coordinators.approvals.onChanged(() => this.updateStatus()),
+      this.coordinators.onAgentStateChanged(() => this.updateStatus()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.restartLocalWorkerOn.some((key) => e.affectsConfiguration(key)))
           void this.restartLocalWorker();
+        // The offline demo (or back to a model) and Jake's model: at once, no reload.
+        if (e.affectsConfiguration('tavern.jake') || e.affectsConfiguration('tavern.claudePath'))
+          void this.coordinators.refreshJakes().then(() => this.setup.check());
       }),
     );
-    this.updateStatus();
+    this.drawStatus();
     this.status.show();
   }
 
@@ -76,7 +97,7 @@ export class TavernHost implements vscode.Disposable {
       this.owned.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()));
       return;
     }
-    await Promise.all([this.startLocalWorker(), this.reattach()]);
+    await Promise.all([this.startLocalWorker(), this.reattach(), this.setup.start()]);
   }
 
   async restartLocalWorker(): Promise<void> {
@@ -87,6 +108,7 @@ export class TavernHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.statusTimer);
     this.owned.dispose();
   }
 
@@ -110,7 +132,7 @@ export class TavernHost implements vscode.Disposable {
       ],
       // A spare Claude process waits in one folder; agents work in their own folders (and soon
       // their own worktrees), so on this worker it would only hold memory.
-      env: { TAVERN_CLAUDE_PREWARM: '0' },
+      env: { TAVERN_CLAUDE_PREWARM: '0', ...this.setup.env },
       log: (line) => this.log.info(`[local worker] ${line}`),
       preferredPort: this.context.workspaceState.get<number>(LOCAL_PORT_KEY),
     });
@@ -164,16 +186,28 @@ export class TavernHost implements vscode.Disposable {
     );
   }
 
+  /** Recounted at most every 100 ms: agents change state often, a status bar needs not. */
   private updateStatus(): void {
+    this.statusTimer ??= setTimeout(() => {
+      this.statusTimer = undefined;
+      this.drawStatus();
+    }, 100);
+  }
+
+  /** Counted from agent states (Jake included), never from events. */
+  private drawStatus(): void {
     const workers = this.pool.summaries();
     const up = workers.filter((w) => w.status === 'connected').length;
-    const working = this.coordinators
-      .all()
-      .reduce((n, p) => n + p.coordinator.list().filter((a) => a.state === 'working').length, 0);
+    let working = 0;
+    for (const p of this.coordinators.all()) {
+      if (p.jake.status.state === 'working') working++;
+      for (const a of p.coordinator.list()) if (a.state === 'working') working++;
+    }
     const approvals = this.coordinators.approvals.size;
+    const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
     this.status.text = `$(server-process) ${up}/${workers.length} · $(pulse) ${working}${approvals ? ` · $(bell-dot) ${approvals}` : ''}`;
     this.status.tooltip = [
-      `Tavern: ${up} of ${workers.length} workers connected, ${working} agents working, ${approvals} approvals pending`,
+      `Tavern: ${up} of ${plural(workers.length, 'worker', 'workers')} connected, ${plural(working, 'agent', 'agents')} working, ${plural(approvals, 'approval', 'approvals')} pending`,
       ...workers.map((w) => `${w.name}: ${w.status}`),
     ].join('\n');
     this.status.backgroundColor = approvals

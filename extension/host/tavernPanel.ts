@@ -17,6 +17,7 @@ import {
 import { renderWebviewHtml } from '../core/webviewHtml';
 import type { WorkerPool } from '../core/workers/workerPool';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
+import type { JakeSetup } from './jakeSetup';
 import type { Coordinators, Project } from './coordinators';
 
 /** The newest events shown first (fast to paint); older pages load as the user scrolls up. */
@@ -40,6 +41,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     private readonly extensionUri: vscode.Uri,
     private readonly pool: WorkerPool,
     private readonly projects: Coordinators,
+    private readonly setup: JakeSetup,
     private readonly localWorkerEnabled: () => boolean,
   ) {
     this.folderPath = projects.all()[0]?.folder.uri.fsPath;
@@ -54,6 +56,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     for (const project of projects.all()) this.follow(project);
     this.disposables.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.postSquad()),
+      setup.onChanged(() => this.postSquad()),
       projects.onDidOpen((project) => {
         this.follow(project);
         this.postSquadSoon();
@@ -137,6 +140,9 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         return;
       case 'manageRules':
         await vscode.commands.executeCommand(COMMANDS.manageRules);
+        return;
+      case 'welcome':
+        await this.setup.act(message.action);
         return;
       case 'detachWorker':
         await vscode.commands.executeCommand(COMMANDS.detachWorker, message.workerId);
@@ -317,6 +323,8 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       folders,
       folder,
       agents: rows,
+      ...(this.setup.welcome ? { welcome: this.setup.welcome } : {}),
+      ...(jake.engine === 'scripted' ? { demo: true } : {}),
       approvals: approvals.map(({ agentId, requestId, tool, input, request, workerLabel }) => ({
         agentId,
         requestId,

@@ -21,6 +21,7 @@ import { PermissionBroker, type PermissionPeer } from '../../../runtime/permissi
 import type { Coordinator } from '../coordinator/coordinator';
 import type { AgentRecord } from '../store/agentRecord';
 import type { WorkerPool } from '../workers/workerPool';
+import { SQUAD_REPORTS } from './demoJake';
 import { JAKE_SYSTEM_PROMPT } from './jakePrompt';
 import { jakeTools } from './jakeTools';
 
@@ -43,6 +44,7 @@ export interface JakePermissionRequest {
 }
 
 export class Jake {
+  private engine: Engine;
   private readonly record: AgentRecord;
   private readonly agent: Agent;
   private readonly broker: PermissionBroker;
@@ -61,6 +63,7 @@ export class Jake {
   readonly onPermissionSettled = this.settledEmitter.event;
 
   constructor(private readonly options: JakeOptions) {
+    this.engine = options.engine;
     const store = options.coordinator.store;
     this.record = store.loadJake() ?? newRecord(options.engine);
     if (this.record.engine !== options.engine.name) {
@@ -148,8 +151,27 @@ export class Jake {
       () => false,
     );
     this.agent.attachSession(
-      o.engine.createSession(this.agent.context(jakeTools(o.coordinator, o.pool))),
+      this.engine.createSession(this.agent.context(jakeTools(o.coordinator, o.pool))),
     );
+  }
+
+  /**
+   * Another engine from his next message on: the offline demo switched on or off, a new API
+   * key, Claude Code just installed. A turn in progress ends; a session of another engine is
+   * not resumed.
+   */
+  async setEngine(engine: Engine, model?: string): Promise<void> {
+    await this.agent.stop();
+    if (engine.name !== this.engine.name) {
+      delete this.record.sessionId;
+      this.agent.forgetSession();
+      this.record.engine = engine.name;
+      this.spec.engine = engine.name;
+      this.save();
+    }
+    this.spec.model = model;
+    this.engine = engine;
+    this.session = undefined;
   }
 
   interrupt(): Promise<void> {
@@ -183,6 +205,8 @@ export class Jake {
 
   private onEnvelope(envelope: AgentEventEnvelope): void {
     this.record.lastSeq = envelope.seq;
+    // His failures belong in the log too, not only in the panel.
+    if (envelope.event.kind === 'error') this.options.log(`Jake failed: ${envelope.event.message}`);
     if (envelope.event.kind === 'result')
       this.record.usage = addTurn(this.record.usage, envelope.event);
     this.options.coordinator.store.append(JAKE_ID, 'Jake', [envelope]);
@@ -196,7 +220,7 @@ export class Jake {
       this.reportFlush = undefined;
       const lines = this.pendingReports.splice(0);
       this.send(
-        `[Tavern] Squad reports (tell the human what happened and what, if anything, they need to decide):\n${lines.map((l) => `- ${l}`).join('\n')}`,
+        `${SQUAD_REPORTS} (tell the human what happened and what, if anything, they need to decide):\n${lines.map((l) => `- ${l}`).join('\n')}`,
         'tavern',
       );
     });
