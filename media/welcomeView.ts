@@ -24,7 +24,7 @@ export function renderWelcome(
       ),
       iconButton(
         'sparkle',
-        'Run Jake on Claude instead of the demo script',
+        'Use Claude: run Jake on Claude instead of the demo script',
         act('model'),
         'Use Claude',
       ),
@@ -55,7 +55,7 @@ export function renderWelcome(
       actions.append(
         iconButton(
           'cloud-download',
-          'Download Claude Code from the npm registry into Tavern’s storage (about 190 MB)',
+          'Install Claude Code: download it from the npm registry into Tavern’s storage (about 190 MB)',
           act('install'),
           'Install Claude Code',
         ),
@@ -63,13 +63,13 @@ export function renderWelcome(
     actions.append(
       iconButton(
         'key',
-        'Give Tavern an Anthropic API key (kept in secret storage)',
+        'Use an API key: give Tavern an Anthropic API key (kept in secret storage)',
         act('apiKey'),
         'Use an API key',
       ),
       iconButton(
         'account',
-        'Sign in with your Claude account in a terminal',
+        'Sign in with Claude: your Claude account, in a terminal',
         act('signIn'),
         'Sign in with Claude',
       ),

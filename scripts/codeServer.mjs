@@ -72,6 +72,9 @@ export async function launchCodeServer({
   base,
   env: extraEnv = {},
   settings = {},
+  // A real user's machine: HOME is `home`, PATH holds only Node and the system's folders,
+  // nothing of this checkout or of the shell that runs the tests (recipes.md).
+  asUser,
 }) {
   const { mkdirSync: mk, writeFileSync: write } = await import('node:fs');
   const { spawn, execFileSync } = await import('node:child_process');
@@ -99,8 +102,14 @@ export async function launchCodeServer({
   );
   // Keep code-server off the user's own config and data (recipes.md step 7).
   const env = {
-    ...process.env,
-    ...nodeEnv,
+    ...(asUser
+      ? {
+          HOME: asUser.home,
+          PATH: `${join(NODE24, 'bin')}:/usr/bin:/bin`,
+          SHELL: '/bin/bash',
+          LANG: 'C.UTF-8',
+        }
+      : { ...process.env, ...nodeEnv }),
     XDG_CONFIG_HOME: dirs.config,
     XDG_DATA_HOME: dirs.data,
     XDG_CACHE_HOME: dirs.cache,
@@ -141,7 +150,12 @@ export async function launchCodeServer({
       dirs.ext,
       workspace,
     ],
-    { env, detached: true, stdio: ['ignore', 'ignore', 'ignore'] },
+    {
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      cwd: asUser ? workspace : process.cwd(),
+    },
   );
   const stop = () => {
     try {

@@ -206,10 +206,9 @@ export class TavernHost implements vscode.Disposable {
     const approvals = this.coordinators.approvals.size;
     const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
     this.status.text = `$(server-process) ${up}/${workers.length} · $(pulse) ${working}${approvals ? ` · $(bell-dot) ${approvals}` : ''}`;
-    this.status.tooltip = [
-      `Tavern: ${up} of ${plural(workers.length, 'worker', 'workers')} connected, ${plural(working, 'agent', 'agents')} working, ${plural(approvals, 'approval', 'approvals')} pending`,
-      ...workers.map((w) => `${w.name}: ${w.status}`),
-    ].join('\n');
+    const summary = `Tavern: ${up} of ${plural(workers.length, 'worker', 'workers')} connected, ${plural(working, 'agent', 'agents')} working, ${plural(approvals, 'approval', 'approvals')} pending`;
+    this.status.tooltip = [summary, ...workers.map((w) => `${w.name}: ${w.status}`)].join('\n');
+    this.status.accessibilityInformation = { label: summary, role: 'button' };
     this.status.backgroundColor = approvals
       ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;

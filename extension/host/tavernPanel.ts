@@ -313,7 +313,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         ...(a.stateReason ? { stateReason: a.stateReason } : {}),
         workerName: a.workerName,
         engine: a.engine,
-        ...(a.assignment ? { description: a.assignment.split('\n')[0]!.slice(0, 160) } : {}),
+        ...(a.assignment ? { description: describe(a.assignment) } : {}),
         pendingApprovals: pendingFor(a.id),
         ...a.usage,
       })),
@@ -348,4 +348,13 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   private post(message: HostMessage | TranscriptMessage): void {
     void this.view?.webview.postMessage(message);
   }
+}
+
+/** An assignment's first line for the squad row, without scripted-engine [[directives]]. */
+function describe(assignment: string): string {
+  const plain = assignment
+    .replace(/\[\[\w+\s*/g, '')
+    .replace(/\]\]/g, '')
+    .trim();
+  return (plain.split('\n')[0] ?? '').slice(0, 160);
 }

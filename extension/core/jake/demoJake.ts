@@ -39,8 +39,14 @@ export function demoScript(text: string): string {
     const reports = text
       .split('\n')
       .slice(1)
-      .map((line) => line.replace(/^- /, '').replace(/\[\[|\]\]/g, ''))
-      .join(' / ');
+      .map((line) =>
+        line
+          .replace(/^- /, '')
+          .replace(/ \([\w-]+\)/, '') // the agent's id: a model needs it, a reader does not
+          .replace(/\[\[|\]\]/g, '')
+          .replace(/\.$/, ''),
+      )
+      .join('; ');
     return `[[typewrite *rings the brass bell* NEWS from the Slop Squad! ${reports}. That is the whole demo, friend: the real thing is this, with a model behind me. Set an API key or sign in with Claude when you are ready.]]`;
   }
   const { tally, menu } = demoAssignments(text);
