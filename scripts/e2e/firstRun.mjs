@@ -107,7 +107,12 @@ export async function demoFlow(browser, vsix) {
       // Each look waits for the panel's next two frames (it draws per frame).
       await view
         .locator('.transcript')
-        .evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        .evaluate(
+          () =>
+            new Promise((r) =>
+              globalThis.requestAnimationFrame(() => globalThis.requestAnimationFrame(r)),
+            ),
+        );
     }
 
     check('both reports reached Jake, who relayed them');

@@ -196,6 +196,9 @@ export async function mainFlow(browser, vsix) {
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     // Not the activity-bar icon: the reloaded window may already show the Tavern view, and a
     // click on the icon of the view shown closes the side bar. The command only ever shows it.
+    // Its icon appearing says the extension's contributions (the command among them) are
+    // registered again; a palette opened before that lacks the command.
+    await page.locator('.activitybar [aria-label^="Tavern"]').waitFor({ timeout: 90_000 });
     await runCommand(page, 'Tavern: Open Panel');
     const view2 = tavernView(page);
     await view2
