@@ -160,25 +160,46 @@ async function summonAgent(host: TavernHost): Promise<void> {
     ignoreFocusOut: true,
   });
   if (!assignment?.trim()) return;
-  const engines = [
-    ...new Set(
-      host.pool.summaries().flatMap((w) => w.engines.filter((e) => e.available).map((e) => e.name)),
-    ),
+  // Only engines that can run now are offered; the others are named with why not.
+  const workers = host.pool.summaries().filter((w) => w.status === 'connected');
+  const ready = [
+    ...new Set(workers.flatMap((w) => w.engines.filter((e) => e.ready).map((e) => e.name))),
   ];
+  const notReady = [
+    ...new Map(
+      workers.flatMap((w) =>
+        w.engines
+          .filter((e) => !e.ready && !ready.includes(e.name))
+          .map((e) => [e.name, `${e.name}: ${e.reason ?? 'not ready'}`] as const),
+      ),
+    ).values(),
+  ];
+  if (ready.length === 0) {
+    void vscode.window.showErrorMessage(
+      `Tavern: no connected worker can run an agent now. ${notReady.join(' ') || 'Attach a worker (Tavern: Attach Worker).'}`,
+    );
+    return;
+  }
   const engine =
-    engines.length > 1
-      ? await vscode.window.showQuickPick(engines, {
-          title: 'Tavern: Summon Agent',
-          placeHolder: `Engine (default ${host.config.defaultEngine})`,
-        })
-      : engines[0];
+    ready.length > 1
+      ? (
+          await vscode.window.showQuickPick(
+            ready.map((name) => ({
+              label: name,
+              ...(name === host.config.defaultEngine ? { description: 'default' } : {}),
+            })),
+            {
+              title: 'Tavern: Summon Agent',
+              placeHolder: notReady.length
+                ? `Engine (not offered: ${notReady.join('; ')})`
+                : `Engine (default ${host.config.defaultEngine})`,
+            },
+          )
+        )?.label
+      : ready[0];
   if (!engine) return;
   // With several workers able to run it, let the user choose (or leave it to placement).
-  const able = host.pool
-    .summaries()
-    .filter(
-      (w) => w.status === 'connected' && w.engines.some((e) => e.name === engine && e.available),
-    );
+  const able = workers.filter((w) => w.engines.some((e) => e.name === engine && e.ready));
   let workerId: string | undefined;
   if (able.length > 1) {
     const pick = await vscode.window.showQuickPick(

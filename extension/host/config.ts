@@ -1,5 +1,6 @@
 // Tavern's settings as typed getters (the names and descriptions live in package.json).
 import * as vscode from 'vscode';
+import { EngineNameSchema, type EngineName } from '../../protocol/agentEvents';
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
@@ -18,8 +19,9 @@ export class Config {
   get claudeInstallRegistry(): string {
     return this.section.get<string>('claudeInstall.registry') || 'https://registry.npmjs.org/';
   }
-  get defaultEngine(): 'claude' | 'anthropic' | 'scripted' {
-    return this.section.get<'claude' | 'anthropic' | 'scripted'>('defaultEngine', 'claude');
+  get defaultEngine(): EngineName {
+    const value = this.section.get<string>('defaultEngine', 'claude');
+    return EngineNameSchema.safeParse(value).data ?? 'claude';
   }
   get noWorkerFits(): 'fail' | 'local' {
     return this.section.get<'fail' | 'local'>('placement.noWorkerFits', 'fail');

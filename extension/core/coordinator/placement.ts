@@ -12,6 +12,7 @@ function why(w: WorkerSummary, engine: EngineName): string | undefined {
   if (w.status !== 'connected') return `${w.name}: ${w.status}`;
   const e = w.engines.find((x) => x.name === engine);
   if (!e?.available) return `${w.name}: no ${engine} engine${e?.reason ? ` (${e.reason})` : ''}`;
+  if (!e.ready) return `${w.name}: ${engine} is not ready${e.reason ? ` (${e.reason})` : ''}`;
   if (w.maxAgents !== undefined && w.agents >= w.maxAgents)
     return `${w.name}: full (${w.agents}/${w.maxAgents})`;
   return undefined;
