@@ -1,5 +1,6 @@
 // Tavern's commands. Each reports its own errors in words that say what to do next.
 import * as vscode from 'vscode';
+import { EngineNameSchema } from '../../protocol/agentEvents';
 import { errorMessage } from '../../protocol/errors';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
@@ -219,7 +220,7 @@ async function summonAgent(host: TavernHost): Promise<void> {
   try {
     const agent = await project.coordinator.summon({
       assignment,
-      engine: engine as 'claude' | 'anthropic' | 'scripted',
+      engine: EngineNameSchema.parse(engine),
       ...(workerId ? { worker: workerId } : {}),
     });
     const worker = host.pool.summaries().find((w) => w.id === agent.workerId);
