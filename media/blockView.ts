@@ -9,6 +9,8 @@ import type { Block } from './transcriptModel';
 
 export interface BlockContext {
   agentName: string;
+  /** The agent runs the scripted engine: its messages' [[directives]] are steps, not prose. */
+  scripted: boolean;
   /** Keys of collapsible blocks the user opened. */
   open: Set<number>;
 }
@@ -49,6 +51,17 @@ function toolNameView(name: string): HTMLElement {
   return node;
 }
 
+/** A scripted message as a reader wants it: its prose, and how many steps the script has. */
+function scriptText(text: string): string {
+  const steps = text.match(/\[\[\w+/g)?.length ?? 0;
+  if (steps === 0) return text;
+  const prose = text
+    .replace(/\[\[[\s\S]*?\]\]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${prose}${prose ? ' ' : ''}(+ ${steps} scripted step${steps === 1 ? '' : 's'})`;
+}
+
 const PERMISSION_WORDS = { pending: 'waiting for you', allowed: 'allowed', denied: 'denied' };
 
 export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
@@ -61,7 +74,10 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
           : block.from === 'tavern'
             ? 'Tavern'
             : block.from;
-      node.append(el('div', 'who', who), el('div', 'plain', block.text));
+      node.append(
+        el('div', 'who', who),
+        el('div', 'plain', ctx.scripted ? scriptText(block.text) : block.text),
+      );
       return node;
     }
     case 'text': {

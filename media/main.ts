@@ -89,7 +89,12 @@ olderButton.classList.add('older');
 olderButton.hidden = true;
 const open = new Map<string, Set<number>>();
 const list = new VirtualList(
-  (block) => renderBlock(block, { agentName: selected()?.name ?? '', open: openSet() }),
+  (block) =>
+    renderBlock(block, {
+      agentName: selected()?.name ?? '',
+      scripted: selected()?.engine.startsWith('scripted') === true,
+      open: openSet(),
+    }),
   loadOlder, // reaching the top of what is loaded fetches the page before it
 );
 const pages = new TranscriptPages({

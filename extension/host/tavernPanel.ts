@@ -313,7 +313,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         ...(a.stateReason ? { stateReason: a.stateReason } : {}),
         workerName: a.workerName,
         engine: a.engine,
-        ...(a.assignment ? { description: describe(a.assignment) } : {}),
+        ...(a.assignment && describe(a.assignment) ? { description: describe(a.assignment) } : {}),
         pendingApprovals: pendingFor(a.id),
         ...a.usage,
       })),
@@ -353,8 +353,8 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
 /** An assignment's first line for the squad row, without scripted-engine [[directives]]. */
 function describe(assignment: string): string {
   const plain = assignment
-    .replace(/\[\[\w+\s*/g, '')
-    .replace(/\]\]/g, '')
+    .replace(/\[\[[\s\S]*?\]\]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
     .trim();
   return (plain.split('\n')[0] ?? '').slice(0, 160);
 }

@@ -32,6 +32,12 @@ async function openTavern(page, url) {
   return view;
 }
 
+/** The Tavern side bar alone (the README shows these), plus the whole window beside it. */
+async function sidebarShot(page, name) {
+  await page.locator('.part.sidebar').screenshot({ path: join(shots, `${name}.png`) });
+  await page.screenshot({ path: join(shots, `${name}-window.png`) });
+}
+
 /** The status bar's Tavern item says how many agents are working (from their states). */
 async function statusSays(page, text) {
   await page
@@ -59,7 +65,7 @@ export async function demoFlow(browser, vsix) {
     await card.getByRole('button', { name: /offline demo/ }).waitFor({ timeout: 60_000 });
     await card.getByRole('button', { name: /Install Claude Code/ }).waitFor();
     check('with no Claude Code and no credentials, Jake shows a welcome card, not a failure');
-    await page.screenshot({ path: join(shots, 'first-run-1-welcome.png') });
+    await sidebarShot(page, 'first-run-1-welcome');
 
     step('the offline demo');
     await card.getByRole('button', { name: /offline demo/ }).click();
@@ -75,7 +81,7 @@ export async function demoFlow(browser, vsix) {
     check(
       '"Try the offline demo" switched Jake at once (no reload); he answered and summoned two agents',
     );
-    await page.screenshot({ path: join(shots, 'first-run-2-demo.png') });
+    await sidebarShot(page, 'first-run-2-demo');
 
     step('an approval in the demo');
     const asking = view.locator('li.agent', { has: view.locator('.badge.needs-approval') });
@@ -84,7 +90,7 @@ export async function demoFlow(browser, vsix) {
     const approval = view.locator('.approvals .approval', { hasText: 'Write' });
     await approval.locator('.approval-origin', { hasText: 'local worker' }).waitFor();
     await approval.getByText('menu.md').first().waitFor();
-    await page.screenshot({ path: join(shots, 'first-run-3-approval.png') });
+    await sidebarShot(page, 'first-run-3-approval');
     await approval.getByRole('button', { name: 'Allow Write once' }).click();
     await view.locator('li.agent.state-done').nth(1).waitFor({ timeout: 60_000 });
     check('the demo agents streamed, one asked for an approval (naming its worker), both finished');
@@ -93,6 +99,7 @@ export async function demoFlow(browser, vsix) {
     await view.locator('li.agent', { hasText: 'The Proprietor' }).click();
     await view
       .locator('.transcript .block.text', { hasText: 'NEWS from the Slop Squad' })
+      .first()
       .waitFor({ timeout: 60_000 });
     // The reports may come one at a time: then he relays each, in his own block.
     const relayed = async () =>
@@ -120,7 +127,7 @@ export async function demoFlow(browser, vsix) {
     check('his summon_agent tool rows show their status');
     await statusSays(page, '0 agents working');
     check('the status bar counts agents from their states (0 working once both are done)');
-    await page.screenshot({ path: join(shots, 'first-run-4-reports.png') });
+    await sidebarShot(page, 'first-run-4-reports');
 
     step('collapsible sections');
     await view.locator('details.squad > summary').click();
@@ -172,7 +179,7 @@ export async function installFlow(browser, vsix) {
     const install = view.locator('.welcome').getByRole('button', { name: /Install Claude Code/ });
     await install.waitFor({ timeout: 60_000 });
     check('Claude Code is not on this machine: the welcome card offers the install');
-    await page.screenshot({ path: join(shots, 'first-run-5-install-offered.png') });
+    await sidebarShot(page, 'first-run-5-install-offered');
 
     step('the install, for real, from the npm registry');
     const started = Date.now();
@@ -216,7 +223,7 @@ export async function installFlow(browser, vsix) {
       timeout: 90_000,
     });
     check('the local worker runs the installed Claude Code too: its agent wrote notes.md');
-    await page.screenshot({ path: join(shots, 'first-run-6-installed.png') });
+    await sidebarShot(page, 'first-run-6-installed');
   } catch (error) {
     await page.screenshot({ path: join(shots, 'failed.png') }).catch(() => undefined);
     console.error(`e2e: logs of this run are under ${base}`);

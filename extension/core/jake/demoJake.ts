@@ -16,6 +16,7 @@ function demoAssignments(request: string): { tally: string; menu: string } {
   const asked = request.length > 80 ? `${request.slice(0, 80)}…` : request;
   return {
     tally: [
+      'Count what is behind the bar for tonight.',
       '[[think Counting what is behind the bar before anyone promises anything.]]',
       '[[typewrite Checking the cellar log for the request: "' +
         asked.replace(/["\]]/g, "'") +
@@ -24,6 +25,8 @@ function demoAssignments(request: string): { tally: string; menu: string } {
       '[[done Tallied the cellar: 12 full kegs, 3 empty, 1 to check (offline demo: nothing was read).]]',
     ].join(' '),
     menu: [
+      'Write tonight’s menu board.',
+      '[[think The menu first; then ask before writing anything.]]',
       '[[typewrite Drafting the new menu board. ]]',
       `[[permission Write ${json({ file_path: 'menu.md', content: '# Tonight\n\n- Spillway Stout\n- Barrel-aged nonsense\n' })}]]`,
       '[[typewrite The board is ready for the evening crowd. ]]',
