@@ -168,6 +168,7 @@ export class Coordinator {
       cost: 0,
     };
     this.agents.set(agentId, entry);
+    this.options.pool.placed(worker.id, agentId);
     try {
       await client.spawn({
         agentId,
@@ -178,6 +179,7 @@ export class Coordinator {
         ...(request.model ? { model: request.model } : {}),
       });
     } catch (error) {
+      this.options.pool.placed(worker.id, agentId, false);
       this.agents.delete(agentId);
       this.names.release(name);
       throw error;

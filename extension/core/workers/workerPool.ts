@@ -19,7 +19,11 @@ export type PermissionRoute = (
 ) => Promise<PermissionDecision> | undefined;
 
 export interface WorkerSummary {
-  /** The base URL (no token): stable across reconnects, safe to show and store. */
+  /**
+   * The pool id: the base URL (no token) for workers attached by URL, stable across
+   * reconnects, safe to show and store; or the id given at attach (a fleet's pods:
+   * `fleet:<fleet>/<pod>`, stable while the pod's local forwarding address changes).
+   */
   readonly id: string;
   readonly name: string;
   readonly url: string;
@@ -31,17 +35,46 @@ export interface WorkerSummary {
   readonly maxAgents?: number;
   readonly platform?: string;
   readonly engines: { name: string; available: boolean; reason?: string }[];
+  /** The group (a fleet) the worker belongs to, when it has one. */
+  readonly group?: string;
+  /** Going away (its pod is terminating): connected, but takes no new agents. */
+  readonly draining?: boolean;
+}
+
+/** A source of workers shown as one group (a fleet): its own state, even with no workers. */
+export interface WorkerGroup {
+  readonly id: string;
+  readonly name: string;
+  /** What kind of source, for the UI (e.g. "kubernetes"). */
+  readonly kind: string;
+  readonly state: 'starting' | 'ready' | 'error';
+  /** One line for the UI: where it looks, what it found, or what went wrong and what to do. */
+  readonly message?: string;
+}
+
+export interface AttachOptions {
+  isLocal?: boolean;
+  /** The pool id to use instead of the URL's base (stable when the URL is not). */
+  id?: string;
+  /** The WorkerGroup id this worker belongs to. */
+  group?: string;
 }
 
 interface Entry {
   client: WorkerClient;
   isLocal: boolean;
+  group: string | undefined;
+  draining: boolean;
   /** Live agent states on that worker (from hello, then from state events). */
   states: Map<string, string>;
 }
 
+/** The state counted for an agent whose spawn is in flight (see placed()). */
+const PLACING = 'placing';
+
 export class WorkerPool {
   private readonly entries = new Map<string, Entry>();
+  private readonly groupMap = new Map<string, WorkerGroup>();
   private readonly changed = new Emitter<void>();
   private readonly events = new Emitter<{ workerId: string; envelope: AgentEventEnvelope }>();
   private readonly settled = new Emitter<{ workerId: string; params: PermissionSettledParams }>();
@@ -67,18 +100,31 @@ export class WorkerPool {
 
   constructor(private readonly clientOptions: WorkerClientOptions) {}
 
-  /** Connects to a worker; rejects with a message that says what to do (bad URL, token, host). */
-  async attach(urlText: string, isLocal = false): Promise<ConnectedWorker> {
+  /**
+   * Connects to a worker; rejects with a message that says what to do (bad URL, token, host).
+   * `options` may be a boolean: the older `isLocal` argument.
+   */
+  async attach(urlText: string, options: boolean | AttachOptions = {}): Promise<ConnectedWorker> {
+    const {
+      isLocal = false,
+      id: givenId,
+      group,
+    } = typeof options === 'boolean' ? { isLocal: options } : options;
     const attach: AttachUrl = parseAttachUrl(urlText);
-    if (this.entries.has(attach.baseUrl)) {
-      throw new Error(`${attach.baseUrl} is already attached. Detach it first to attach it again.`);
+    const id = givenId ?? attach.baseUrl;
+    if (this.entries.has(id)) {
+      throw new Error(`${id} is already attached. Detach it first to attach it again.`);
     }
     const client = new WorkerClient(attach, this.clientOptions);
-    const entry: Entry = { client, isLocal, states: new Map() };
-    this.entries.set(attach.baseUrl, entry);
+    const entry: Entry = { client, isLocal, group, draining: false, states: new Map() };
+    this.entries.set(id, entry);
     client.onStatus(() => this.changed.fire());
     client.onHello((hello) => {
+      // Agents placed here whose spawn is still in flight stay counted.
+      const placing = [...entry.states].filter(([, s]) => s === PLACING);
       entry.states = new Map(hello.agents.map((a) => [a.agentId, a.state]));
+      for (const [agentId] of placing)
+        if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
       this.changed.fire();
     });
     client.onEvent((envelope) => {
@@ -86,12 +132,12 @@ export class WorkerPool {
         entry.states.set(envelope.agentId, envelope.event.state);
         this.changed.fire(); // agent counts and load changed (state events are rare)
       }
-      this.events.fire({ workerId: attach.baseUrl, envelope });
+      this.events.fire({ workerId: id, envelope });
     });
-    client.onPermissionSettled((params) => this.settled.fire({ workerId: attach.baseUrl, params }));
+    client.onPermissionSettled((params) => this.settled.fire({ workerId: id, params }));
     client.setPermissionHandler(async (request) => {
       for (const route of this.routes) {
-        const answer = route(attach.baseUrl, request);
+        const answer = route(id, request);
         if (answer) return answer;
       }
       return {
@@ -99,17 +145,52 @@ export class WorkerPool {
         message: `No open project owns agent ${request.agentId}; open its folder in VS Code to answer.`,
       };
     });
-    for (const setup of this.setups) setup(attach.baseUrl, client);
+    for (const setup of this.setups) setup(id, client);
     try {
       const connected = await client.connect();
       this.changed.fire();
       return connected;
     } catch (error) {
-      this.entries.delete(attach.baseUrl);
+      if (this.entries.get(id) === entry) this.entries.delete(id);
       client.dispose();
       this.changed.fire();
       throw error;
     }
+  }
+
+  /**
+   * An agent was placed on a worker and its spawn is on the way: count it now, so placements
+   * made before its first event (many summons at once) spread instead of piling up.
+   * `placed(..., false)` takes it back when the spawn failed.
+   */
+  placed(workerId: string, agentId: string, ok = true): void {
+    const entry = this.entries.get(workerId);
+    if (!entry) return;
+    if (ok) {
+      if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
+    } else if (entry.states.get(agentId) === PLACING) entry.states.delete(agentId);
+  }
+
+  /** Marks a worker as going away (no new agents) or back (false). */
+  setDraining(id: string, draining: boolean): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.draining === draining) return;
+    entry.draining = draining;
+    this.changed.fire();
+  }
+
+  /** Adds or updates a group of workers (a fleet) and its state. */
+  setGroup(group: WorkerGroup): void {
+    this.groupMap.set(group.id, group);
+    this.changed.fire();
+  }
+
+  removeGroup(id: string): void {
+    if (this.groupMap.delete(id)) this.changed.fire();
+  }
+
+  groups(): WorkerGroup[] {
+    return [...this.groupMap.values()];
   }
 
   /** The local worker restarted on a new port: drop the old client, attach the new URL. */
@@ -135,7 +216,7 @@ export class WorkerPool {
   }
 
   summaries(): WorkerSummary[] {
-    return [...this.entries.entries()].map(([id, { client, isLocal, states }]) => {
+    return [...this.entries.entries()].map(([id, { client, isLocal, states, group, draining }]) => {
       const hello = client.hello;
       return {
         id,
@@ -155,12 +236,15 @@ export class WorkerPool {
             available: e.available,
             ...(e.reason ? { reason: e.reason } : {}),
           })) ?? [],
+        ...(group !== undefined ? { group } : {}),
+        ...(draining ? { draining } : {}),
       };
     });
   }
 
   dispose(): void {
     for (const id of [...this.entries.keys()]) this.remove(id);
+    this.groupMap.clear();
     this.changed.dispose();
     this.events.dispose();
     this.settled.dispose();
