@@ -376,7 +376,8 @@ export class Fleet {
         message: `No Ready pods: ${pods.length} match "${this.spec.labelSelector}" (${where}) but none is Ready (${shown}${pods.length > 5 ? ', …' : ''}). \`kubectl -n ${this.spec.namespace} describe pod NAME\` says why.`,
       };
     }
-    const attached = pods.filter((s) => s.attached).length;
+    const attached = pods.filter((s) => s.attached && !s.pod.terminating).length;
+    const draining = pods.filter((s) => s.attached && s.pod.terminating).length;
     const failing = pods.filter((s) => s.lastError && !s.attached);
     const route =
       this.spec.direct === true
@@ -386,7 +387,7 @@ export class Fleet {
           : 'port-forward';
     return {
       state: 'ready',
-      message: `${attached} of ${ready.length} Ready pods attached (${where}, via ${route})${failing.length ? `; ${failing.map((s) => `${s.pod.name}: ${s.lastError}`).join('; ')}` : ''}.`,
+      message: `${attached} of ${ready.length} Ready pods attached${draining ? `, ${draining} draining` : ''} (${where}, via ${route})${failing.length ? `; ${failing.map((s) => `${s.pod.name}: ${s.lastError}`).join('; ')}` : ''}.`,
     };
   }
 

@@ -31,9 +31,10 @@ import {
   type RequestSpec,
   type ResultOf,
 } from '../../../protocol/wire';
-import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../protocol/wsTransport';
+import { WebSocketMessageWriter } from '../../../protocol/wsTransport';
 import type { AttachUrl } from './attachUrl';
 import { Backoff } from './backoff';
+import { DRAINED_METHOD, DrainingMessageReader } from './drainingReader';
 import { WorkerConnectError } from './connectErrors';
 import { EventSequencer } from './eventSequencer';
 import { openWorkerSocket } from './openSocket';
@@ -222,7 +223,7 @@ export class WorkerClient {
     }
     this.socket = socket;
     const connection = createMessageConnection(
-      new WebSocketMessageReader(socket),
+      new DrainingMessageReader(socket),
       new WebSocketMessageWriter(socket),
     );
     this.connection = connection;
@@ -241,7 +242,16 @@ export class WorkerClient {
         );
       return handler(params);
     });
-    socket.once('close', (code, reason) => this.onClosed(socket, code, reason.toString()));
+    let closedWith = '';
+    socket.once('close', (code, reason) => {
+      closedWith = `${code}${reason.length ? `: ${reason.toString()}` : ''}`;
+      this.onClosed(socket);
+    });
+    // Everything received before the close has been handled: only now is the worker down.
+    connection.onNotification(DRAINED_METHOD, () => {
+      connection.dispose();
+      this.onDrained(closedWith);
+    });
     socket.on('pong', () => {
       this.lastPongAt = Date.now();
       this.rttValue = this.lastPongAt - this.pingSentAt;
@@ -304,11 +314,15 @@ export class WorkerClient {
     this.heartbeat.unref?.();
   }
 
-  private onClosed(socket: WebSocket, code: number, reason: string): void {
+  /** The socket closed; its connection still holds what arrived last, and drains it. */
+  private onClosed(socket: WebSocket): void {
     if (socket !== this.socket) return;
     this.teardown(undefined);
-    if (this.disposed || !this.everConnected) return;
-    this.lastErrorValue ??= `Connection lost (${code}${reason ? `: ${reason}` : ''}).`;
+  }
+
+  private onDrained(closedWith: string): void {
+    if (this.disposed || !this.everConnected || this.socket) return;
+    this.lastErrorValue ??= `Connection lost (${closedWith}).`;
     this.setStatus('down', this.lastErrorValue);
     this.scheduleReconnect();
   }
@@ -336,7 +350,9 @@ export class WorkerClient {
   private teardown(closeCode: number | undefined): void {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.connection?.dispose();
+    // A socket that closed by itself (no closeCode) leaves its connection to drain: the
+    // DRAINED_METHOD marker disposes it after the last message received.
+    if (closeCode !== undefined) this.connection?.dispose();
     this.connection = undefined;
     const socket = this.socket;
     this.socket = undefined;
