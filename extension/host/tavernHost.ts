@@ -6,6 +6,7 @@ import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
 import { Config } from './config';
 import { Coordinators } from './coordinators';
+import { FleetHost } from './fleets';
 import { WorkerStore } from './workerStore';
 import { TavernPanel } from './tavernPanel';
 
@@ -20,6 +21,7 @@ export class TavernHost implements vscode.Disposable {
   readonly view: TavernPanel;
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
+  readonly fleets: FleetHost;
   private local: LocalWorker | undefined;
   private readonly status = vscode.window.createStatusBarItem(
     'tavern.status',
@@ -43,6 +45,9 @@ export class TavernHost implements vscode.Disposable {
       this.coordinators,
       () => this.config.localWorkerEnabled,
     );
+    this.fleets = new FleetHost(this.pool, this.config, this.log, (level, text) =>
+      this.view.notice(level, text),
+    );
     this.status.name = 'Tavern';
     this.status.command = 'tavern.openPanel';
     this.disposables.push(
@@ -61,9 +66,9 @@ export class TavernHost implements vscode.Disposable {
     this.status.show();
   }
 
-  /** Starts the local worker (when enabled) and re-attaches remembered workers. */
+  /** Starts the local worker (when enabled), re-attaches remembered workers, starts fleets. */
   async start(): Promise<void> {
-    await Promise.all([this.startLocalWorker(), this.reattach()]);
+    await Promise.all([this.startLocalWorker(), this.reattach(), this.fleets.start()]);
   }
 
   async restartLocalWorker(): Promise<void> {
@@ -76,6 +81,7 @@ export class TavernHost implements vscode.Disposable {
   dispose(): void {
     void this.local?.dispose();
     this.view.dispose();
+    this.fleets.dispose();
     this.coordinators.dispose();
     this.pool.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();

@@ -58,7 +58,7 @@ function modernize(node: unknown): unknown {
 
 function validator(): (value: unknown) => string | undefined {
   const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
-  const validate = ajv.compile(modernize(composeSchema));
+  const validate = ajv.compile(modernize(composeSchema) as object);
   return (value) =>
     validate(value)
       ? undefined
