@@ -11,7 +11,7 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { FakeKubeApi } from './fakeKubeApi';
 import { podNetworks, type PodNet, type PodNetworks } from './podNetwork';
@@ -81,6 +81,11 @@ export class FakeCluster {
     return new FakeCluster(api, options, { cert: pems.cert, key: pems.private });
   }
 
+  get fingerprint(): string {
+    const pem = this.api.secrets.get('tavern-worker-tls')!['tls.crt']!;
+    return new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase();
+  }
+
   podName(index: number): string {
     return `tavern-worker-${index}`;
   }
@@ -105,8 +110,12 @@ export class FakeCluster {
     ]);
   }
 
-  /** What the StatefulSet controller does for a missing ordinal: a new pod, the same volume. */
-  async createPod(name: string): Promise<void> {
+  /**
+   * What the StatefulSet controller does for a missing ordinal: a new pod, the same volume.
+   * `ready: false` stops before the Ready condition (markReady sets it: the bench times
+   * from that watch event).
+   */
+  async createPod(name: string, { ready = true } = {}): Promise<void> {
     const index = Number(name.slice(name.lastIndexOf('-') + 1));
     const base = { name, labels: LABELS };
     this.api.upsertPod({
@@ -170,7 +179,21 @@ export class FakeCluster {
       );
     });
     await healthz(net.ip, WORKER_PORT);
-    this.api.upsertPod({ ...base, phase: 'Running', ready: true, ip: net.ip });
+    if (ready) this.markReady(name);
+  }
+
+  /** The readiness probe passed: the Ready condition, one MODIFIED watch event. */
+  markReady(name: string): void {
+    const pod = this.running.get(name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    this.api.upsertPod({ name, labels: LABELS, phase: 'Running', ready: true, ip: pod.net.ip });
+  }
+
+  /** The attach URL of a pod's worker at its own address (baselines). */
+  directUrl(name: string): string {
+    const pod = this.running.get(name);
+    if (!pod) throw new Error(`no pod ${name}`);
+    return `wss://${pod.net.ip}:${WORKER_PORT}/#token=${this.token}&fp=sha256:${this.fingerprint}`;
   }
 
   /** Graceful deletion: Terminating, SIGTERM (the worker drains), exit, DELETED. */

@@ -396,21 +396,26 @@ export class Fleet {
   }
 }
 
-/** Resolves once the worker's connection is no longer up (or it is gone), or after `ms`. */
+/**
+ * Resolves once the worker's connection is down and what it received has been delivered
+ * (or the worker is gone), or after `ms`.
+ */
 function untilDisconnected(pool: WorkerPool, id: string, ms: number): Promise<void> {
   const client = pool.get(id);
-  if (!client || client.status !== 'connected') return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(finish, ms);
+  if (!client) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const down = new Promise<void>((resolve) => {
+    if (client.status !== 'connected') return resolve();
     const subscription = client.onStatus(({ status }) => {
-      if (status !== 'connected') finish();
-    });
-    function finish(): void {
-      clearTimeout(timer);
+      if (status === 'connected') return;
       subscription.dispose();
       resolve();
-    }
+    });
   });
+  return Promise.race([
+    down.then(() => client.whenDrained()),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Whether a TCP connection to the pod's own address opens (for `direct: "auto"`). */

@@ -80,6 +80,9 @@ export class WorkerClient {
   private rttValue: number | undefined;
   private disposed = false;
   private everConnected = false;
+  /** Settles when a closed connection has delivered everything it received. */
+  private draining: Promise<void> = Promise.resolve();
+  private drained: () => void = () => undefined;
   private permissionHandler: PermissionHandler | undefined;
   private readonly backoff: Backoff;
   private readonly sequencer: EventSequencer;
@@ -194,6 +197,15 @@ export class WorkerClient {
     return this.rttValue;
   }
 
+  /**
+   * Resolves once everything received before the last connection closed has been delivered
+   * (onEvent): a worker that went away for good can then be disposed without losing its
+   * last events.
+   */
+  whenDrained(): Promise<void> {
+    return this.draining;
+  }
+
   /** Drops the current socket as if the network failed (tests and "reconnect now"). */
   dropConnection(): void {
     this.socket?.terminate();
@@ -204,6 +216,7 @@ export class WorkerClient {
     this.disposed = true;
     clearTimeout(this.reconnectTimer);
     this.teardown(1000);
+    this.drained();
     this.setStatus('closed');
     this.statusEmitter.dispose();
     this.eventEmitter.dispose();
@@ -242,15 +255,13 @@ export class WorkerClient {
         );
       return handler(params);
     });
-    let closedWith = '';
-    socket.once('close', (code, reason) => {
-      closedWith = `${code}${reason.length ? `: ${reason.toString()}` : ''}`;
-      this.onClosed(socket);
-    });
-    // Everything received before the close has been handled: only now is the worker down.
+    socket.once('close', (code, reason) =>
+      this.onClosed(socket, `${code}${reason.length ? `: ${reason.toString()}` : ''}`),
+    );
+    // Everything received before the close has been handled (DrainingMessageReader).
     connection.onNotification(DRAINED_METHOD, () => {
       connection.dispose();
-      this.onDrained(closedWith);
+      this.onDrained();
     });
     socket.on('pong', () => {
       this.lastPongAt = Date.now();
@@ -314,16 +325,24 @@ export class WorkerClient {
     this.heartbeat.unref?.();
   }
 
-  /** The socket closed; its connection still holds what arrived last, and drains it. */
-  private onClosed(socket: WebSocket): void {
+  /**
+   * The socket closed: the worker is down now, but its connection still holds what arrived
+   * last and delivers it (whenDrained); reconnecting starts after that.
+   */
+  private onClosed(socket: WebSocket, closedWith: string): void {
     if (socket !== this.socket) return;
     this.teardown(undefined);
-  }
-
-  private onDrained(closedWith: string): void {
-    if (this.disposed || !this.everConnected || this.socket) return;
+    let drained: () => void = () => undefined;
+    this.draining = new Promise((resolve) => (drained = resolve));
+    this.drained = drained;
+    if (this.disposed || !this.everConnected) return;
     this.lastErrorValue ??= `Connection lost (${closedWith}).`;
     this.setStatus('down', this.lastErrorValue);
+  }
+
+  private onDrained(): void {
+    this.drained();
+    if (this.disposed || !this.everConnected || this.socket) return;
     this.scheduleReconnect();
   }
 
