@@ -28,6 +28,8 @@ export interface FakeClusterOptions {
   /** Loopback pods without the namespaces: the bench's 32 pods. */
   forceLoopback?: boolean;
   logLevel?: string;
+  /** More worker flags for every pod. */
+  workerArgs?: string[];
 }
 
 interface RunningPod {
@@ -154,6 +156,7 @@ export class FakeCluster {
         String(this.options.maxAgents ?? 16),
         '--log-level',
         this.options.logLevel ?? 'warn',
+        ...(this.options.workerArgs ?? []),
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,6 @@
 // still arrive) and leaves when it is deleted. The fleet's state, including why it has no
 // workers, is published to the pool as a WorkerGroup for the Workers view and the log.
 import { createHash, X509Certificate } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
 import type { Informer, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { Backoff } from '../workers/backoff';
 import { formatAttachUrl } from '../workers/attachUrl';
@@ -14,7 +13,9 @@ import type { FleetSpec } from './fleetSpec';
 import { KubeAccess, loadKubeConfig } from './kubeAccess';
 import { describeKubeError, FleetError, messageOf } from './kubeErrors';
 import { PodForwarder } from './podForwarder';
+import { describeFleet } from './fleetStatus';
 import { viewPod, type PodView } from './podView';
+import { reachable, untilDisconnected } from './waits';
 
 export type FleetLog = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -45,8 +46,6 @@ interface Slot {
   backoff: Backoff;
   lastError: string | undefined;
 }
-
-const DIRECT_PROBE_MS = 1_000;
 
 export class Fleet {
   private readonly spec: FleetSpec;
@@ -338,7 +337,13 @@ export class Fleet {
   /** Publishes the fleet's state as a WorkerGroup, and logs it when it changes. */
   private publish(suffix = ''): void {
     if (this.disposed) return;
-    const { state, message } = this.describe();
+    const { state, message } = describeFleet({
+      spec: this.spec,
+      context: this.access?.context,
+      error: this.error,
+      listed: this.listed,
+      pods: [...this.slots.values()],
+    });
     const text = `${message}${state === 'error' ? suffix : ''}`;
     this.pool.setGroup({
       id: fleetGroupId(this.name),
@@ -353,81 +358,7 @@ export class Fleet {
     }
   }
 
-  private describe(): { state: 'starting' | 'ready' | 'error'; message: string } {
-    const where = this.access
-      ? `context "${this.access.context}", namespace "${this.spec.namespace}"`
-      : `namespace "${this.spec.namespace}"`;
-    if (this.error) return { state: 'error', message: this.error.message };
-    if (!this.listed) return { state: 'starting', message: `Listing pods (${where})…` };
-    const pods = [...this.slots.values()];
-    const ready = pods.filter((s) => s.pod.ready && !s.pod.terminating);
-    if (pods.length === 0)
-      return {
-        state: 'error',
-        message: `No pods match "${this.spec.labelSelector}" (${where}). Deploy the workers (deploy/kubernetes in the Tavern repository) or fix labelSelector.`,
-      };
-    if (ready.length === 0) {
-      const shown = pods
-        .slice(0, 5)
-        .map((s) => `${s.pod.name}: ${s.pod.condition}`)
-        .join(', ');
-      return {
-        state: 'error',
-        message: `No Ready pods: ${pods.length} match "${this.spec.labelSelector}" (${where}) but none is Ready (${shown}${pods.length > 5 ? ', …' : ''}). \`kubectl -n ${this.spec.namespace} describe pod NAME\` says why.`,
-      };
-    }
-    const attached = pods.filter((s) => s.attached && !s.pod.terminating).length;
-    const draining = pods.filter((s) => s.attached && s.pod.terminating).length;
-    const failing = pods.filter((s) => s.lastError && !s.attached);
-    const route =
-      this.spec.direct === true
-        ? 'pod IPs'
-        : this.spec.direct
-          ? 'pod IPs or port-forward'
-          : 'port-forward';
-    return {
-      state: 'ready',
-      message: `${attached} of ${ready.length} Ready pods attached${draining ? `, ${draining} draining` : ''} (${where}, via ${route})${failing.length ? `; ${failing.map((s) => `${s.pod.name}: ${s.lastError}`).join('; ')}` : ''}.`,
-    };
-  }
-
   private log(level: Parameters<FleetLog>[0], message: string): void {
     this.options.log(level, message);
   }
-}
-
-/**
- * Resolves once the worker's connection is down and what it received has been delivered
- * (or the worker is gone), or after `ms`.
- */
-function untilDisconnected(pool: WorkerPool, id: string, ms: number): Promise<void> {
-  const client = pool.get(id);
-  if (!client) return Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const down = new Promise<void>((resolve) => {
-    if (client.status !== 'connected') return resolve();
-    const subscription = client.onStatus(({ status }) => {
-      if (status === 'connected') return;
-      subscription.dispose();
-      resolve();
-    });
-  });
-  return Promise.race([
-    down.then(() => client.whenDrained()),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Whether a TCP connection to the pod's own address opens (for `direct: "auto"`). */
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host, port, timeout: DIRECT_PROBE_MS });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }

@@ -75,6 +75,7 @@ const PLACING = 'placing';
 export class WorkerPool {
   private readonly entries = new Map<string, Entry>();
   private readonly groupMap = new Map<string, WorkerGroup>();
+  private changeTimer: NodeJS.Immediate | undefined;
   private readonly changed = new Emitter<void>();
   private readonly events = new Emitter<{ workerId: string; envelope: AgentEventEnvelope }>();
   private readonly settled = new Emitter<{ workerId: string; params: PermissionSettledParams }>();
@@ -130,7 +131,7 @@ export class WorkerPool {
     client.onEvent((envelope) => {
       if (envelope.event.kind === 'state') {
         entry.states.set(envelope.agentId, envelope.event.state);
-        this.changed.fire(); // agent counts and load changed (state events are rare)
+        this.changedSoon(); // agent counts and load changed
       }
       this.events.fire({ workerId: id, envelope });
     });
@@ -169,6 +170,18 @@ export class WorkerPool {
     if (ok) {
       if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
     } else if (entry.states.get(agentId) === PLACING) entry.states.delete(agentId);
+  }
+
+  /**
+   * Every agent's state event changes a count: with a thousand agents that is thousands of
+   * events a second, and each listener (coordinators, the panel) does work per change. Tell
+   * them once per turn of the event loop instead; connection changes still fire at once.
+   */
+  private changedSoon(): void {
+    this.changeTimer ??= setImmediate(() => {
+      this.changeTimer = undefined;
+      this.changed.fire();
+    });
   }
 
   /** Marks a worker as going away (no new agents) or back (false). */
@@ -245,6 +258,7 @@ export class WorkerPool {
   dispose(): void {
     for (const id of [...this.entries.keys()]) this.remove(id);
     this.groupMap.clear();
+    if (this.changeTimer) clearImmediate(this.changeTimer);
     this.changed.dispose();
     this.events.dispose();
     this.settled.dispose();
