@@ -126,10 +126,12 @@ describe('fleet on a (fake) Kubernetes cluster', () => {
     await untilPool(pool, () => connectedFleetWorkers(pool).length === 1, '1 fleet worker');
     expect(group(pool)?.state).toBe('ready');
 
-    // Long streams (text in small bursts with pauses) so scaling happens mid-stream.
+    // Long streams (text in small bursts with pauses) so scaling happens mid-stream; the
+    // first agents' outlast the start of seven more pods on a slow machine.
     const assignment = '[[stream 10 40]][[wait 15]]'.repeat(150) + '[[done streamed]]';
+    const longer = '[[stream 10 40]][[wait 15]]'.repeat(400) + '[[done streamed]]';
     const first = await Promise.all(
-      Array.from({ length: 3 }, () => coordinator.summon({ assignment })),
+      Array.from({ length: 3 }, () => coordinator.summon({ assignment: longer })),
     );
     expect(new Set(first.map((a) => a.workerId))).toEqual(new Set(podsUpTo(1)));
 
@@ -212,7 +214,7 @@ describe('fleet on a (fake) Kubernetes cluster', () => {
     });
     const seqs = received.get(back.id) ?? [];
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-  });
+  }, 240_000);
 
   it('attaches directly at the pod IPs with direct: "auto" when they answer', async () => {
     await cluster.scale(2);

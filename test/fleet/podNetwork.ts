@@ -41,8 +41,6 @@ function netnsWorks(): string | undefined {
 
 export function podNetworks(options: { forceLoopback?: boolean } = {}): PodNetworks {
   const run = randomBytes(2).toString('hex');
-  // One /24 of 198.18.0.0/15 per run, so parallel runs do not collide.
-  const block = `198.${18 + (randomBytes(1)[0]! & 1)}.${randomBytes(1)[0]!}`;
   const why = options.forceLoopback ? 'loopback asked for' : netnsWorks();
   const made = new Set<string>();
   if (why) {
@@ -62,9 +60,19 @@ export function podNetworks(options: { forceLoopback?: boolean } = {}): PodNetwo
       disposeAll: () => undefined,
     };
   }
-  // Addresses of pods that are gone must fail here, at once, and never leave the machine:
-  // the block is unreachable except through the veth of a live pod (a more specific route).
-  ip(['route', 'add', 'unreachable', `${block}.0/24`]);
+  // One /24 of 198.18.0.0/15 per run, so parallel runs do not collide. Addresses of pods
+  // that are gone must fail here, at once, and never leave the machine: the block is
+  // unreachable except through the veth of a live pod (a more specific route).
+  let block = '';
+  for (let attempt = 0; !block; attempt++) {
+    const candidate = `198.${18 + (randomBytes(1)[0]! & 1)}.${randomBytes(1)[0]!}`;
+    try {
+      ip(['route', 'add', 'unreachable', `${candidate}.0/24`]);
+      block = candidate;
+    } catch (error) {
+      if (attempt >= 8) throw error; // taken by another run: try another block
+    }
+  }
   return {
     kind: 'netns',
     create(index) {
