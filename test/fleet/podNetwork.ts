@@ -1,7 +1,8 @@
 // A pod's network for the fleet tests: its own network namespace (`ip netns`, as root) with a
 // veth pair to this namespace, so a worker listens on 0.0.0.0:PORT with its own IP exactly as
 // in a pod. Where network namespaces cannot be made (not root, no iproute2), a loopback
-// address per pod (127.77.x.y: Linux routes all of 127/8 to lo) stands in, and says so.
+// address per pod (127.77.x.y: Linux routes all of 127/8 to lo) stands in, and says so
+// (TAVERN_TEST_NO_NETNS=1 asks for that fallback).
 // Addresses come from 198.18.0.0/15, the range set aside for network tests (RFC 2544).
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -41,7 +42,10 @@ function netnsWorks(): string | undefined {
 
 export function podNetworks(options: { forceLoopback?: boolean } = {}): PodNetworks {
   const run = randomBytes(2).toString('hex');
-  const why = options.forceLoopback ? 'loopback asked for' : netnsWorks();
+  const why =
+    options.forceLoopback || process.env.TAVERN_TEST_NO_NETNS === '1'
+      ? 'loopback asked for'
+      : netnsWorks();
   const made = new Set<string>();
   if (why) {
     return {
