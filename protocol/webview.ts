@@ -24,8 +24,22 @@ export const WorkerRowSchema = z.object({
   ),
   /** Something to know about it, e.g. "sent 51 messages for agents it does not host". */
   warning: z.string().optional(),
+  /** The id of the WorkerGroup (a fleet) this worker is shown under. */
+  group: z.string().optional(),
+  /** Going away (its pod is terminating): takes no new agents. */
+  draining: z.boolean().optional(),
 });
 export type WorkerRow = z.infer<typeof WorkerRowSchema>;
+
+/** A source of workers shown as one group (a Kubernetes fleet), with its own state. */
+export const WorkerGroupRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  state: z.enum(['starting', 'ready', 'error']),
+  message: z.string().optional(),
+});
+export type WorkerGroupRow = z.infer<typeof WorkerGroupRowSchema>;
 
 /** Jake or one of the squad, as the squad list shows it. */
 export const AgentRowSchema = z.object({
@@ -83,6 +97,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('workers'),
     workers: z.array(WorkerRowSchema),
     localWorkerEnabled: z.boolean(),
+    groups: z.array(WorkerGroupRowSchema).optional(),
   }),
   z.object({
     type: z.literal('squad'),

@@ -32,6 +32,8 @@ export interface WorkerServer {
 /** A coordinator this far behind is dropped (it reconnects and replays from the journal). */
 const SLOW_PEER_LIMIT_BYTES = 256 * 1024 * 1024;
 const MISSED_PONGS_ALLOWED = 3;
+/** How long close() waits for coordinators to take their last frames and answer the close. */
+const CLOSE_GRACE_MS = 5_000;
 
 function reject(socket: Duplex, status: number, message: string, retryAfter?: number): void {
   const reason =
@@ -142,7 +144,23 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
     port,
     async close() {
       clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.close(1001, 'Worker shutting down');
+      // A graceful close: each coordinator gets every frame queued for it (the last events
+      // of a drain), then the close frame; its answer ends the connection. Only a peer that
+      // does not answer within the grace period is cut (it replays from the journal later).
+      const closed = [...wss.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1001, 'Worker shutting down');
+          }),
+      );
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(closed),
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(grace);
+      for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();

@@ -94,7 +94,15 @@ async function attachWorker(host: TavernHost, given?: string): Promise<void> {
 }
 
 async function detachWorker(host: TavernHost, given?: string): Promise<void> {
-  const remote = host.pool.summaries().filter((w) => !w.isLocal);
+  // A fleet's workers come and go with their pods: the fleet's setting owns them.
+  const fleetWorker = host.pool.summaries().find((w) => w.id === given && w.group !== undefined);
+  if (fleetWorker) {
+    void vscode.window.showInformationMessage(
+      `Tavern: ${fleetWorker.name} is a pod of a fleet; it leaves when its pod does. Remove the fleet from tavern.fleets to detach all of its workers.`,
+    );
+    return;
+  }
+  const remote = host.pool.summaries().filter((w) => !w.isLocal && w.group === undefined);
   let workerId = given;
   if (!workerId) {
     if (remote.length === 0) {

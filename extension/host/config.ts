@@ -48,6 +48,10 @@ export class Config {
   async setWorkers(urls: string[]): Promise<void> {
     await this.section.update('workers', urls, vscode.ConfigurationTarget.Global);
   }
+  /** `tavern.fleets` as written (checked by extension/core/fleet/fleetSpec.ts). */
+  get fleets(): unknown {
+    return this.section.get<unknown>('fleets', []);
+  }
   /** Settings whose change needs the local worker restarted. */
   static readonly restartLocalWorkerOn = [
     'tavern.localWorker.enabled',

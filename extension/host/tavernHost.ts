@@ -12,6 +12,7 @@ import { COMMANDS } from './commandIds';
 import { Config } from './config';
 import { JakeSetup } from './jakeSetup';
 import { Coordinators } from './coordinators';
+import { FleetHost } from './fleets';
 import { WorkerStore } from './workerStore';
 import { TavernPanel } from './tavernPanel';
 
@@ -28,6 +29,7 @@ export class TavernHost implements vscode.Disposable {
   readonly setup: JakeSetup;
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
+  readonly fleets: FleetHost;
   private local: LocalWorker | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly owned = new Disposables((m) => this.log.warn(m));
@@ -63,6 +65,9 @@ export class TavernHost implements vscode.Disposable {
       this.setup,
       () => this.config.localWorkerEnabled,
     );
+    this.fleets = new FleetHost(this.pool, this.config, this.log, (level, text) =>
+      this.view.notice(level, text),
+    );
     this.status.name = 'Tavern';
     this.status.command = COMMANDS.openPanel;
     // Disposed newest first: the panel, then the projects, then the pool, the log last.
@@ -72,6 +77,7 @@ export class TavernHost implements vscode.Disposable {
       this.pool,
       this.coordinators,
       this.view,
+      this.fleets,
       { dispose: () => void this.local?.dispose() },
       vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
       this.pool.onChanged(() => this.updateStatus()),
@@ -89,7 +95,7 @@ export class TavernHost implements vscode.Disposable {
     this.status.show();
   }
 
-  /** Starts the local worker (when enabled) and re-attaches remembered workers. */
+  /** Starts the local worker (when enabled), re-attaches remembered workers, starts fleets. */
   async start(): Promise<void> {
     // Restricted Mode: the panel shows transcripts read-only; nothing runs until trust.
     if (!vscode.workspace.isTrusted) {
@@ -97,7 +103,12 @@ export class TavernHost implements vscode.Disposable {
       this.owned.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()));
       return;
     }
-    await Promise.all([this.startLocalWorker(), this.reattach(), this.setup.start()]);
+    await Promise.all([
+      this.startLocalWorker(),
+      this.reattach(),
+      this.setup.start(),
+      this.fleets.start(),
+    ]);
   }
 
   async restartLocalWorker(): Promise<void> {

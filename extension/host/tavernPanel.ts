@@ -262,6 +262,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       type: 'workers',
       workers: this.pool.summaries(),
       localWorkerEnabled: this.localWorkerEnabled(),
+      groups: this.pool.groups(),
     });
   }
 

@@ -164,6 +164,26 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           agents: 0,
           engines: [{ name: payloads[4]!, available: false, reason: payloads[5]! }],
         },
+        {
+          id: payloads[6]!,
+          name: payloads[7]!,
+          url: payloads[8]!,
+          isLocal: false,
+          status: 'connected',
+          agents: 0,
+          engines: [],
+          group: payloads[9]!,
+          draining: true,
+        },
+      ],
+      groups: [
+        {
+          id: payloads[9]!,
+          name: payloads[10]!,
+          kind: payloads[11]!,
+          state: 'error',
+          message: payloads[12]!,
+        },
       ],
     });
     await send(panel.page, { type: 'notice', level: 'error', text: payloads[1]! });

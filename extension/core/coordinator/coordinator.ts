@@ -178,6 +178,7 @@ export class Coordinator {
     };
     // Registered before the spawn so its first events are recognised as ours.
     this.agents.set(agentId, record);
+    this.options.pool.placed(worker.id, agentId);
     try {
       await client.spawn({
         agentId,
@@ -191,6 +192,7 @@ export class Coordinator {
         ...(request.model ? { model: request.model } : {}),
       });
     } catch (error) {
+      this.options.pool.placed(worker.id, agentId, false);
       this.agents.delete(agentId);
       this.names.release(name);
       throw error;

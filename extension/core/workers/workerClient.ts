@@ -31,9 +31,10 @@ import {
   type RequestSpec,
   type ResultOf,
 } from '../../../protocol/wire';
-import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../protocol/wsTransport';
+import { WebSocketMessageWriter } from '../../../protocol/wsTransport';
 import type { AttachUrl } from './attachUrl';
 import { Backoff } from './backoff';
+import { DRAINED_METHOD, DrainingMessageReader } from './drainingReader';
 import { WorkerConnectError } from './connectErrors';
 import { EventSequencer } from './eventSequencer';
 import { openWorkerSocket } from './openSocket';
@@ -80,6 +81,9 @@ export class WorkerClient {
   private disposed = false;
   private halted = false;
   private everConnected = false;
+  /** Settles when a closed connection has delivered everything it received. */
+  private draining: Promise<void> = Promise.resolve();
+  private drained: () => void = () => undefined;
   private permissionHandler: PermissionHandler | undefined;
   private readonly backoff: Backoff;
   private readonly sequencer: EventSequencer;
@@ -207,6 +211,15 @@ export class WorkerClient {
     this.setStatus('down', reason);
   }
 
+  /**
+   * Resolves once everything received before the last connection closed has been delivered
+   * (onEvent): a worker that went away for good can then be disposed without losing its
+   * last events.
+   */
+  whenDrained(): Promise<void> {
+    return this.draining;
+  }
+
   /** Drops the current socket as if the network failed (tests and "reconnect now"). */
   dropConnection(): void {
     this.socket?.terminate();
@@ -217,6 +230,7 @@ export class WorkerClient {
     this.disposed = true;
     clearTimeout(this.reconnectTimer);
     this.teardown(1000);
+    this.drained();
     this.setStatus('closed');
     this.statusEmitter.dispose();
     this.eventEmitter.dispose();
@@ -236,7 +250,7 @@ export class WorkerClient {
     }
     this.socket = socket;
     const connection = createMessageConnection(
-      new WebSocketMessageReader(socket),
+      new DrainingMessageReader(socket),
       new WebSocketMessageWriter(socket),
     );
     this.connection = connection;
@@ -255,7 +269,14 @@ export class WorkerClient {
         );
       return handler(params);
     });
-    socket.once('close', (code, reason) => this.onClosed(socket, code, reason.toString()));
+    socket.once('close', (code, reason) =>
+      this.onClosed(socket, `${code}${reason.length ? `: ${reason.toString()}` : ''}`),
+    );
+    // Everything received before the close has been handled (DrainingMessageReader).
+    connection.onNotification(DRAINED_METHOD, () => {
+      connection.dispose();
+      this.onDrained();
+    });
     socket.on('pong', () => {
       this.lastPongAt = Date.now();
       this.rttValue = this.lastPongAt - this.pingSentAt;
@@ -326,12 +347,24 @@ export class WorkerClient {
     this.heartbeat.unref?.();
   }
 
-  private onClosed(socket: WebSocket, code: number, reason: string): void {
+  /**
+   * The socket closed: the worker is down now, but its connection still holds what arrived
+   * last and delivers it (whenDrained); reconnecting starts after that.
+   */
+  private onClosed(socket: WebSocket, closedWith: string): void {
     if (socket !== this.socket) return;
     this.teardown(undefined);
+    let drained: () => void = () => undefined;
+    this.draining = new Promise((resolve) => (drained = resolve));
+    this.drained = drained;
     if (this.disposed || this.halted || !this.everConnected) return;
-    this.lastErrorValue ??= `Connection lost (${code}${reason ? `: ${reason}` : ''}).`;
+    this.lastErrorValue ??= `Connection lost (${closedWith}).`;
     this.setStatus('down', this.lastErrorValue);
+  }
+
+  private onDrained(): void {
+    this.drained();
+    if (this.disposed || this.halted || !this.everConnected || this.socket) return;
     this.scheduleReconnect();
   }
 
@@ -358,7 +391,9 @@ export class WorkerClient {
   private teardown(closeCode: number | undefined): void {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.connection?.dispose();
+    // A socket that closed by itself (no closeCode) leaves its connection to drain: the
+    // DRAINED_METHOD marker disposes it after the last message received.
+    if (closeCode !== undefined) this.connection?.dispose();
     this.connection = undefined;
     const socket = this.socket;
     this.socket = undefined;

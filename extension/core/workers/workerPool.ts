@@ -31,7 +31,11 @@ export type PermissionRoute = (
 ) => Promise<PermissionDecision> | undefined;
 
 export interface WorkerSummary {
-  /** The base URL (no token): stable across reconnects, safe to show and store. */
+  /**
+   * The pool id: the base URL (no token) for workers attached by URL, stable across
+   * reconnects, safe to show and store; or the id given at attach (a fleet's pods:
+   * `fleet:<fleet>/<pod>`, stable while the pod's local forwarding address changes).
+   */
   readonly id: string;
   readonly name: string;
   readonly url: string;
@@ -44,6 +48,10 @@ export interface WorkerSummary {
   readonly platform?: string;
   /** `ready` normalised with isEngineReady (an older worker sends none). */
   readonly engines: { name: string; available: boolean; ready: boolean; reason?: string }[];
+  /** The group (a fleet) the worker belongs to, when it has one. */
+  readonly group?: string;
+  /** Going away (its pod is terminating): connected, but takes no new agents. */
+  readonly draining?: boolean;
   /** The pinned certificate's sha256 (hex), for wss:// workers attached with `fp=`. */
   readonly fingerprint?: string;
   /** Something the user should know about this worker (e.g. it spoke for others' agents). */
@@ -66,17 +74,43 @@ export function workerLabel(worker: WorkerSummary | undefined, fallbackName: str
   return `remote worker ${worker.name} (${pin})`;
 }
 
+/** A source of workers shown as one group (a fleet): its own state, even with no workers. */
+export interface WorkerGroup {
+  readonly id: string;
+  readonly name: string;
+  /** What kind of source, for the UI (e.g. "kubernetes"). */
+  readonly kind: string;
+  readonly state: 'starting' | 'ready' | 'error';
+  /** One line for the UI: where it looks, what it found, or what went wrong and what to do. */
+  readonly message?: string;
+}
+
+export interface AttachOptions {
+  isLocal?: boolean;
+  /** The pool id to use instead of the URL's base (stable when the URL is not). */
+  id?: string;
+  /** The WorkerGroup id this worker belongs to. */
+  group?: string;
+}
+
 interface Entry {
   client: WorkerClient;
   isLocal: boolean;
+  group: string | undefined;
+  draining: boolean;
   /** Live agent states on that worker (from hello, then from state events). */
   states: Map<string, string>;
   /** Its first connect succeeded (later hellos are reconnects). */
   attached?: boolean;
 }
 
+/** The state counted for an agent whose spawn is in flight (see placed()). */
+const PLACING = 'placing';
+
 export class WorkerPool {
   private readonly entries = new Map<string, Entry>();
+  private readonly groupMap = new Map<string, WorkerGroup>();
+  private changeTimer: NodeJS.Immediate | undefined;
   private readonly changed = new Emitter<void>();
   private readonly events = new Emitter<{ workerId: string; envelope: AgentEventEnvelope }>();
   private readonly settled = new Emitter<{ workerId: string; params: PermissionSettledParams }>();
@@ -132,49 +166,62 @@ export class WorkerPool {
   ): boolean {
     if (this.workerHosts(workerId, agentId)) return false;
     this.trespasses.record(workerId, client.hello?.name ?? client.attach.host, kind, agentId);
-    this.changed.fire();
+    this.changedSoon();
     return true;
   }
 
-  /** Connects to a worker; rejects with a message that says what to do (bad URL, token, host). */
-  async attach(urlText: string, isLocal = false): Promise<ConnectedWorker> {
+  /**
+   * Connects to a worker; rejects with a message that says what to do (bad URL, token, host).
+   * `options` may be a boolean: the older `isLocal` argument.
+   */
+  async attach(urlText: string, options: boolean | AttachOptions = {}): Promise<ConnectedWorker> {
+    const {
+      isLocal = false,
+      id: givenId,
+      group,
+    } = typeof options === 'boolean' ? { isLocal: options } : options;
     const attach: AttachUrl = parseAttachUrl(urlText);
-    if (this.entries.has(attach.baseUrl)) {
-      throw new Error(`${attach.baseUrl} is already attached. Detach it first to attach it again.`);
+    const id = givenId ?? attach.baseUrl;
+    if (this.entries.has(id)) {
+      throw new Error(`${id} is already attached. Detach it first to attach it again.`);
     }
     const client = new WorkerClient(attach, this.clientOptions);
-    const entry: Entry = { client, isLocal, states: new Map() };
-    this.entries.set(attach.baseUrl, entry);
+    const entry: Entry = { client, isLocal, group, draining: false, states: new Map() };
+    this.entries.set(id, entry);
     client.onStatus(() => this.changed.fire());
     client.onHello((hello) => {
-      const twin = this.twinOf(attach.baseUrl, hello.workerId);
+      const twin = this.twinOf(id, hello.workerId);
       if (twin) {
         // On the first connect attach() refuses it with the same words.
-        if (entry.attached) client.halt(identityClash(attach.baseUrl, hello.workerId, twin));
+        if (entry.attached) client.halt(identityClash(id, hello.workerId, twin));
         return;
       }
-      // Only agents it may speak for count towards its load.
+      // Agents placed here whose spawn is still in flight stay counted; agents it may not
+      // speak for do not count towards its load.
+      const placing = [...entry.states].filter(([, s]) => s === PLACING);
       entry.states = new Map(
         hello.agents
-          .filter((a) => this.workerHosts(attach.baseUrl, a.agentId))
+          .filter((a) => this.workerHosts(id, a.agentId))
           .map((a) => [a.agentId, a.state]),
       );
+      for (const [agentId] of placing)
+        if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
       this.changed.fire();
     });
     client.onEvent((envelope) => {
-      if (this.trespassing(attach.baseUrl, client, 'event', envelope.agentId)) return;
+      if (this.trespassing(id, client, 'event', envelope.agentId)) return;
       if (envelope.event.kind === 'state') {
         entry.states.set(envelope.agentId, envelope.event.state);
-        this.changed.fire(); // agent counts and load changed (state events are rare)
+        this.changedSoon(); // agent counts and load changed
       }
-      this.events.fire({ workerId: attach.baseUrl, envelope });
+      this.events.fire({ workerId: id, envelope });
     });
     client.onPermissionSettled((params) => {
-      if (this.trespassing(attach.baseUrl, client, 'permission settlement', params.agentId)) return;
-      this.settled.fire({ workerId: attach.baseUrl, params });
+      if (this.trespassing(id, client, 'permission settlement', params.agentId)) return;
+      this.settled.fire({ workerId: id, params });
     });
     client.setPermissionHandler(async (request) => {
-      if (this.trespassing(attach.baseUrl, client, 'permission request', request.agentId))
+      if (this.trespassing(id, client, 'permission request', request.agentId))
         return {
           decision: 'deny',
           message: `This worker does not host agent ${request.agentId}; the request was refused.`,
@@ -186,7 +233,7 @@ export class WorkerPool {
         input: bound(request.input).value,
       };
       for (const route of this.routes) {
-        const answer = route(attach.baseUrl, shown);
+        const answer = route(id, shown);
         if (answer) return answer;
       }
       return {
@@ -194,20 +241,67 @@ export class WorkerPool {
         message: `No open project owns agent ${request.agentId}; open its folder in VS Code to answer.`,
       };
     });
-    for (const setup of this.setups) setup(attach.baseUrl, client);
+    for (const setup of this.setups) setup(id, client);
     try {
       const connected = await client.connect();
-      const twin = this.twinOf(attach.baseUrl, connected.hello.workerId);
-      if (twin) throw new Error(identityClash(attach.baseUrl, connected.hello.workerId, twin));
+      const twin = this.twinOf(id, connected.hello.workerId);
+      if (twin) throw new Error(identityClash(id, connected.hello.workerId, twin));
       entry.attached = true;
       this.changed.fire();
       return connected;
     } catch (error) {
-      this.entries.delete(attach.baseUrl);
+      if (this.entries.get(id) === entry) this.entries.delete(id);
       client.dispose();
       this.changed.fire();
       throw error;
     }
+  }
+
+  /**
+   * An agent was placed on a worker and its spawn is on the way: count it now, so placements
+   * made before its first event (many summons at once) spread instead of piling up.
+   * `placed(..., false)` takes it back when the spawn failed.
+   */
+  placed(workerId: string, agentId: string, ok = true): void {
+    const entry = this.entries.get(workerId);
+    if (!entry) return;
+    if (ok) {
+      if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
+    } else if (entry.states.get(agentId) === PLACING) entry.states.delete(agentId);
+  }
+
+  /**
+   * Every agent's state event changes a count: with a thousand agents that is thousands of
+   * events a second, and each listener (coordinators, the panel) does work per change. Tell
+   * them once per turn of the event loop instead; connection changes still fire at once.
+   */
+  private changedSoon(): void {
+    this.changeTimer ??= setImmediate(() => {
+      this.changeTimer = undefined;
+      this.changed.fire();
+    });
+  }
+
+  /** Marks a worker as going away (no new agents) or back (false). */
+  setDraining(id: string, draining: boolean): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.draining === draining) return;
+    entry.draining = draining;
+    this.changed.fire();
+  }
+
+  /** Adds or updates a group of workers (a fleet) and its state. */
+  setGroup(group: WorkerGroup): void {
+    this.groupMap.set(group.id, group);
+    this.changed.fire();
+  }
+
+  removeGroup(id: string): void {
+    if (this.groupMap.delete(id)) this.changed.fire();
+  }
+
+  groups(): WorkerGroup[] {
+    return [...this.groupMap.values()];
   }
 
   /** The local worker restarted on a new port: drop the old client, attach the new URL. */
@@ -244,7 +338,7 @@ export class WorkerPool {
   }
 
   summaries(): WorkerSummary[] {
-    return [...this.entries.entries()].map(([id, { client, isLocal, states }]) => {
+    return [...this.entries.entries()].map(([id, { client, isLocal, states, group, draining }]) => {
       const hello = client.hello;
       return {
         id,
@@ -258,10 +352,6 @@ export class WorkerPool {
         ...(hello
           ? { maxAgents: hello.maxAgents, platform: `${hello.platform}-${hello.arch}` }
           : {}),
-        ...(client.attach.fingerprint ? { fingerprint: client.attach.fingerprint } : {}),
-        ...(this.trespasses.count(id) > 0
-          ? { warning: trespassWarning(this.trespasses.count(id)) }
-          : {}),
         engines:
           hello?.engines.map((e) => ({
             name: e.name,
@@ -269,12 +359,20 @@ export class WorkerPool {
             ready: isEngineReady(e),
             ...(e.reason ? { reason: e.reason } : {}),
           })) ?? [],
+        ...(group !== undefined ? { group } : {}),
+        ...(draining ? { draining } : {}),
+        ...(client.attach.fingerprint ? { fingerprint: client.attach.fingerprint } : {}),
+        ...(this.trespasses.count(id) > 0
+          ? { warning: trespassWarning(this.trespasses.count(id)) }
+          : {}),
       };
     });
   }
 
   dispose(): void {
     for (const id of [...this.entries.keys()]) this.remove(id);
+    this.groupMap.clear();
+    if (this.changeTimer) clearImmediate(this.changeTimer);
     this.changed.dispose();
     this.events.dispose();
     this.settled.dispose();
