@@ -76,6 +76,8 @@ export class Coordinator {
   readonly store: TavernStore;
   private readonly agents = new Map<string, AgentRecord>();
   private readonly turns = new TurnWatch();
+  /** Each worker's status when last seen, so a pool change re-announces only its agents. */
+  private readonly workerStatus = new Map<string, string>();
   private readonly names: NamePool;
   private readonly rules: PermissionRules;
   private readonly owned = new Disposables();
@@ -96,7 +98,7 @@ export class Coordinator {
   readonly onPermissionRequest = this.permissions.event;
 
   constructor(private readonly options: CoordinatorOptions) {
-    this.store = new TavernStore(options.folder);
+    this.store = new TavernStore(options.folder, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
     this.rules = new PermissionRules(options.rules ?? memoryRules());
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
@@ -113,8 +115,21 @@ export class Coordinator {
           if (record.workerId === workerId) client.trackAgent(record.id, record.lastSeq);
       }),
       options.pool.onAgentEvent(({ workerId, envelope }) => this.accept(workerId, envelope)),
+      // A worker came or went: its agents are reachable or `lost` now. Only those change.
       options.pool.onChanged(() => {
-        for (const record of this.agents.values()) this.changed.fire(this.summary(record));
+        const moved = new Set<string>();
+        for (const w of options.pool.summaries()) {
+          if (this.workerStatus.get(w.id) !== w.status) moved.add(w.id);
+          this.workerStatus.set(w.id, w.status);
+        }
+        for (const id of [...this.workerStatus.keys()])
+          if (!options.pool.get(id)) {
+            this.workerStatus.delete(id);
+            moved.add(id);
+          }
+        if (moved.size === 0) return;
+        for (const record of this.agents.values())
+          if (moved.has(record.workerId)) this.changed.fire(this.summary(record));
       }),
       options.pool.addPermissionRoute((workerId, request) =>
         this.routePermission(workerId, request),
