@@ -1,0 +1,129 @@
+// git bundles, both directions: create one of some refs minus what the other side has,
+// verify one against a repository, read the refs it carries, and fetch it in.
+import { stat } from 'node:fs/promises';
+import { WorkspaceError, isWorkspaceError } from './errors';
+import { git, gitText } from './git';
+
+export interface BundleHead {
+  commit: string;
+  ref: string;
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/** Keeps only full commit ids (a `have` list comes from the other side: trust nothing). */
+export function onlyShas(list: readonly string[]): string[] {
+  return [...new Set(list.filter((s) => SHA.test(s)))];
+}
+
+/** Of `commits`, those this repository has as commit objects. */
+export async function existingCommits(cwd: string, commits: readonly string[]): Promise<string[]> {
+  const wanted = onlyShas(commits);
+  if (wanted.length === 0) return [];
+  const out = await gitText(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    cwd,
+    input: wanted.join('\n') + '\n',
+    doing: 'checking which commits are already here',
+  });
+  return out
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, type]) => type === 'commit')
+    .map(([sha]) => sha!);
+}
+
+/**
+ * Writes a bundle of `refs` (full ref names) without what `have` already reaches. Returns
+ * null when there is nothing to send (everything is in `have`).
+ */
+export async function createBundle(
+  cwd: string,
+  file: string,
+  refs: readonly string[],
+  have: readonly string[] = [],
+  env?: Record<string, string>,
+): Promise<{ file: string; bytes: number } | null> {
+  const known = await existingCommits(cwd, have);
+  const input = [...refs, ...known.map((c) => `^${c}`)].join('\n') + '\n';
+  try {
+    await git(['bundle', 'create', '-q', file, '--stdin'], {
+      cwd,
+      input,
+      ...(env ? { env } : {}),
+      doing: `bundling ${refs.join(', ')}`,
+    });
+  } catch (error) {
+    if (isWorkspaceError(error) && /empty bundle/i.test(String(error.detail?.stderr ?? ''))) {
+      return null;
+    }
+    throw error;
+  }
+  return { file, bytes: (await stat(file)).size };
+}
+
+/** The refs a bundle carries (no repository needed). */
+export async function bundleHeads(cwd: string, file: string): Promise<BundleHead[]> {
+  const out = await gitText(['bundle', 'list-heads', file], {
+    cwd,
+    doing: 'reading the refs of a bundle',
+  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [commit = '', ref = ''] = line.split(' ');
+      return { commit, ref };
+    });
+}
+
+/**
+ * Verifies that `file` is a whole bundle whose prerequisites `cwd` has; throws BadBundle
+ * with git's words otherwise. Returns its heads.
+ */
+export async function verifyBundle(
+  cwd: string,
+  file: string,
+  env?: Record<string, string>,
+): Promise<BundleHead[]> {
+  const result = await git(['bundle', 'verify', '-q', file], {
+    cwd,
+    okCodes: [1, 128],
+    ...(env ? { env } : {}),
+  });
+  if (result.code !== 0) {
+    const said = (result.stderr || result.stdout).trim().split('\n').slice(0, 6).join(' / ');
+    throw new WorkspaceError(
+      'BadBundle',
+      `The bundle failed verification and nothing was fetched: ${said}. ` +
+        'Send it again; if it names missing commits, ask for the refs (workspace/refs) and send a full bundle.',
+    );
+  }
+  return bundleHeads(cwd, file);
+}
+
+/**
+ * Fetches `refspecs` from a verified bundle into the repository at `cwd`. `bundle verify`
+ * reads only the header, so a damaged pack shows here: git checks every object and its
+ * checksum and updates no ref when one is wrong; that is reported as BadBundle.
+ */
+export async function fetchBundle(
+  cwd: string,
+  file: string,
+  refspecs: readonly string[],
+  env?: Record<string, string>,
+): Promise<void> {
+  const result = await git(
+    ['fetch', '-q', '--no-tags', '--no-write-fetch-head', file, ...refspecs],
+    { cwd, okCodes: [1, 128], ...(env ? { env } : {}) },
+  );
+  if (result.code === 0) return;
+  const said = result.stderr.trim().split('\n').slice(0, 6).join(' / ');
+  const damaged = /pack|index-pack|inflate|object|checksum|bundle/i.test(said);
+  throw new WorkspaceError(
+    damaged ? 'BadBundle' : 'GitFailed',
+    damaged
+      ? `The bundle is damaged and nothing was fetched: ${said}. Send it again.`
+      : `Fetching the bundle failed and nothing was fetched: ${said}.`,
+    { stderr: result.stderr },
+  );
+}
