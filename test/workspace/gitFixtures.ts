@@ -37,7 +37,7 @@ const USER_ENV = {
 
 /** Plain git as the user runs it. */
 export function ugit(cwd: string, ...args: string[]): string {
-  const env = { ...process.env, ...USER_ENV };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...USER_ENV };
   delete env.GIT_DIR;
   delete env.GIT_INDEX_FILE;
   delete env.GIT_WORK_TREE;
