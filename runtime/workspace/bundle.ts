@@ -118,7 +118,10 @@ export async function fetchBundle(
   );
   if (result.code === 0) return;
   const said = result.stderr.trim().split('\n').slice(0, 6).join(' / ');
-  const damaged = /pack|index-pack|inflate|object|checksum|bundle/i.test(said);
+  const damaged =
+    /index-pack|inflate|bad object|checksum|pack has|pack signature|truncated|premature|unpack/i.test(
+      said,
+    );
   throw new WorkspaceError(
     damaged ? 'BadBundle' : 'GitFailed',
     damaged

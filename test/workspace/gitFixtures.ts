@@ -103,6 +103,6 @@ export function gitState(root: string): {
     index: readFileSync(indexPath, 'base64'),
     indexMtime: statSync(indexPath).mtimeMs,
     head: ugit(root, 'rev-parse', 'HEAD') + ' ' + ugit(root, 'symbolic-ref', 'HEAD'),
-    status: ugit(root, 'status', '--porcelain'),
+    status: ugit(root, '--no-optional-locks', 'status', '--porcelain'),
   };
 }
