@@ -23,6 +23,8 @@ export interface ApplyParams {
   onConflict?: 'write' | 'refuse';
   /** Test seam: runs after the backup ref and the marker exist, before any file is written. */
   beforeWrite?: () => void | Promise<void>;
+  /** Test seam: runs after the files are written, before the marker is cleared. */
+  afterWrite?: () => void | Promise<void>;
 }
 
 export interface ApplyResult {
@@ -184,6 +186,7 @@ export async function applyAgentChanges(
   });
   await params.beforeWrite?.();
   await writePaths(repo, merged.tree, write, remove);
+  await params.afterWrite?.();
   await clearMarker(repo);
   const written = write;
   const conflicted = conflicts.filter((p) => write.includes(p));
