@@ -1,6 +1,6 @@
 // git bundles, both directions: create one of some refs minus what the other side has,
 // verify one against a repository, read the refs it carries, and fetch it in.
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { WorkspaceError, isWorkspaceError } from './errors';
 import { git, gitText } from './git';
 
@@ -42,8 +42,10 @@ export async function createBundle(
   refs: readonly string[],
   have: readonly string[] = [],
   env?: Record<string, string>,
+  /** Commits known to be in `cwd` and on the other side (no check needed). */
+  sharedBase: readonly string[] = [],
 ): Promise<{ file: string; bytes: number } | null> {
-  const known = await existingCommits(cwd, have);
+  const known = [...sharedBase, ...(have.length > 0 ? await existingCommits(cwd, have) : [])];
   const input = [...refs, ...known.map((c) => `^${c}`)].join('\n') + '\n';
   try {
     await git(['bundle', 'create', '-q', file, '--stdin'], {
@@ -61,19 +63,58 @@ export async function createBundle(
   return { file, bytes: (await stat(file)).size };
 }
 
-/** The refs a bundle carries (no repository needed). */
-export async function bundleHeads(cwd: string, file: string): Promise<BundleHead[]> {
-  const out = await gitText(['bundle', 'list-heads', file], {
-    cwd,
-    doing: 'reading the refs of a bundle',
-  });
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [commit = '', ref = ''] = line.split(' ');
-      return { commit, ref };
-    });
+export interface BundleHeader {
+  prerequisites: string[];
+  heads: BundleHead[];
+}
+
+/**
+ * Reads a bundle's header (v2 or v3) without running git: its prerequisite commits and
+ * the refs it carries. Throws BadBundle when the file does not start like a bundle.
+ */
+export async function readBundleHeader(file: string): Promise<BundleHeader> {
+  const handle = await open(file, 'r');
+  try {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+      if (bytesRead === 0) break;
+      parts.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      const text = Buffer.concat(parts).toString('latin1');
+      const end = text.indexOf('\n\n');
+      if (end >= 0) return parseHeader(text.slice(0, end + 1));
+      if (total > 64 * 1024 * 1024) break;
+    }
+  } finally {
+    await handle.close();
+  }
+  throw new WorkspaceError(
+    'BadBundle',
+    `${file} is not a git bundle (no header end): send it again.`,
+  );
+}
+
+function parseHeader(text: string): BundleHeader {
+  const lines = text.split('\n').filter(Boolean);
+  if (!/^# v[23] git bundle$/.test(lines[0] ?? '')) {
+    throw new WorkspaceError(
+      'BadBundle',
+      'This is not a git bundle (it does not start with "# v2 git bundle"): send it again.',
+    );
+  }
+  const header: BundleHeader = { prerequisites: [], heads: [] };
+  for (const line of lines.slice(1)) {
+    if (line.startsWith('@')) continue; // v3 capabilities
+    if (line.startsWith('-')) header.prerequisites.push(line.slice(1, 41));
+    else {
+      const space = line.indexOf(' ');
+      header.heads.push({ commit: line.slice(0, space), ref: line.slice(space + 1) });
+    }
+  }
+  return header;
 }
 
 /**
@@ -98,7 +139,7 @@ export async function verifyBundle(
         'Send it again; if it names missing commits, ask for the refs (workspace/refs) and send a full bundle.',
     );
   }
-  return bundleHeads(cwd, file);
+  return (await readBundleHeader(file)).heads;
 }
 
 /**

@@ -19,6 +19,9 @@ export interface GitOptions {
   hint?: string;
 }
 
+/** TAVERN_GIT_TRACE=1 prints every git call with its duration on stderr (for profiling). */
+const TRACE = process.env.TAVERN_GIT_TRACE === '1';
+
 export interface GitResult {
   code: number;
   stdout: string;
@@ -101,7 +104,8 @@ function failure(args: string[], options: GitOptions, result: GitResult | Error)
 /** Runs git and resolves with its output; rejects with a WorkspaceError unless the code is ok. */
 export function git(args: string[], options: GitOptions): Promise<GitResult> {
   const ok = new Set([0, ...(options.okCodes ?? [])]);
-  return new Promise((resolve, reject) => {
+  const started = TRACE ? performance.now() : 0;
+  return new Promise<GitResult>((resolve, reject) => {
     const child = execFile(
       'git',
       [...SAFE_CONFIG, ...args],
@@ -126,6 +130,11 @@ export function git(args: string[], options: GitOptions): Promise<GitResult> {
     );
     if (options.input !== undefined) child.stdin?.end(options.input);
     else child.stdin?.end();
+  }).finally(() => {
+    if (TRACE)
+      process.stderr.write(
+        `[git ${Math.round(performance.now() - started)} ms] ${describe(args)}\n`,
+      );
   });
 }
 

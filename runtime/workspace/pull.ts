@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { createBundle } from './bundle';
 import { chunkCount, readChunk, type OutChunk } from './chunks';
 import { WorkspaceError } from './errors';
-import { gitText } from './git';
 import type { AgentBranch } from './worktree';
 
 export interface PullOffer {
@@ -31,11 +30,11 @@ export class BundleOutbox {
   ) {}
 
   /** Bundles `base..branch` of the worktree's repository, minus `have`. */
-  async offer(worktree: AgentBranch, have: readonly string[] = []): Promise<PullOffer> {
-    const head = await gitText(['rev-parse', `refs/heads/${worktree.branch}`], {
-      cwd: worktree.repo,
-      doing: `reading the head of ${worktree.branch}`,
-    });
+  async offer(
+    worktree: AgentBranch & { head: string },
+    have: readonly string[] = [],
+  ): Promise<PullOffer> {
+    const head = worktree.head;
     mkdirSync(this.dir, { recursive: true });
     const pullId = randomBytes(9).toString('base64url');
     const file = join(this.dir, `${pullId}.bundle`);
@@ -43,7 +42,9 @@ export class BundleOutbox {
       worktree.repo,
       file,
       [`refs/heads/${worktree.branch}`],
-      [worktree.base, ...have],
+      have,
+      undefined,
+      [worktree.base],
     );
     const common = { branch: worktree.branch, base: worktree.base, head };
     if (!made) return { ...common, bytes: 0, chunks: 0 };

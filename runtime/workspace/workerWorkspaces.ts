@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { changesBetween, boundedPatch, type BoundedPatch, type Changes } from './changes';
 import { chunkBytesFor, type OutChunk } from './chunks';
 import { WorkspaceError } from './errors';
-import { gitText } from './git';
 import { workspaceLayout, type WorkspaceLayout } from './layout';
 import { ensureMirror, refsOf, requireMirror } from './mirror';
 import { BundleOutbox, type PullOffer } from './pull';
@@ -100,7 +99,7 @@ export class WorkerWorkspaces {
    * The agent's branch and base, from its worktree or, once that is removed, from the
    * records in the mirrors; NoWorkspace when no mirror knows the agent.
    */
-  async branch(agentId: string): Promise<AgentBranch> {
+  async branch(agentId: string): Promise<AgentBranch & { head: string }> {
     const live = await findWorktree(this.layout.worktree(agentId), agentId);
     if (live) return live;
     const dir = this.layout.projectsDir;
@@ -124,22 +123,18 @@ export class WorkerWorkspaces {
   /** `agent/changes`: committed work from the start commit to the branch head. */
   async changes(agentId: string): Promise<Changes> {
     const b = await this.branch(agentId);
-    return changesBetween(b.repo, b.base, await this.head(b));
+    return changesBetween(b.repo, b.base, b.head);
   }
 
   /** A patch of the committed work, at most `maxBytes`, optionally for some paths only. */
   async patch(agentId: string, maxBytes: number, paths?: readonly string[]): Promise<BoundedPatch> {
     const b = await this.branch(agentId);
-    return boundedPatch(b.repo, b.base, await this.head(b), maxBytes, paths);
+    return boundedPatch(b.repo, b.base, b.head, maxBytes, paths);
   }
 
   /** `agent/pull`: bundles base..head minus `have`; read it with `pullChunk`. */
   async pull(agentId: string, have: readonly string[] = []): Promise<PullOffer> {
     return this.outbox.offer(await this.branch(agentId), have);
-  }
-
-  private head(b: AgentBranch): Promise<string> {
-    return gitText(['rev-parse', `refs/heads/${b.branch}`], { cwd: b.repo });
   }
 
   pullChunk(pullId: string, index: number): Promise<OutChunk> {

@@ -1,11 +1,11 @@
 // An agent's worktree: made from a repository (the worker's bare mirror, or the user's own
 // repository for a worker on the same disk) at a start commit on a branch of its own,
 // found again from disk after a restart, and removed only when nothing is uncommitted.
-import { existsSync, realpathSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { WorkspaceError, isWorkspaceError } from './errors';
-import { git } from './git';
+import { git, gitText } from './git';
 import { baseRef, branchRef } from './layout';
 import { agentBranchName, checkAgentBranch, checkId } from './paths';
 import { isDirty } from './turnCommit';
@@ -24,26 +24,34 @@ export interface AgentWorktree extends AgentBranch {
 }
 
 /**
- * The agent's branch and start commit as recorded in `repo` (refs/tavern/branches/<id>,
- * refs/tavern/bases/<id>); undefined when this repository has no record of the agent.
+ * The agent's branch, start commit and branch head as recorded in `repo`
+ * (refs/tavern/branches/<id> -> refs/heads/tavern/..., refs/tavern/bases/<id>), in one git
+ * call; undefined when this repository has no record of the agent.
  */
 export async function findAgentBranch(
   repo: string,
   agentId: string,
-): Promise<AgentBranch | undefined> {
-  const target = await git(['symbolic-ref', '-q', branchRef(agentId)], {
-    cwd: repo,
-    okCodes: [1, 128],
-  });
-  const base = await git(['rev-parse', '--verify', '--quiet', baseRef(agentId)], {
-    cwd: repo,
-    okCodes: [1, 128],
-  });
-  const ref = target.stdout.trim();
-  if (target.code !== 0 || base.code !== 0 || !ref.startsWith('refs/heads/')) return undefined;
-  const exists = await git(['show-ref', '--verify', '--quiet', ref], { cwd: repo, okCodes: [1] });
-  if (exists.code !== 0) return undefined;
-  return { agentId, repo, branch: ref.slice('refs/heads/'.length), base: base.stdout.trim() };
+): Promise<(AgentBranch & { head: string }) | undefined> {
+  const out = await gitText(
+    [
+      'for-each-ref',
+      '--format=%(refname)%00%(objectname)%00%(symref)',
+      baseRef(agentId),
+      branchRef(agentId),
+    ],
+    { cwd: repo, doing: `looking up agent ${agentId}` },
+  );
+  let base = '';
+  let head = '';
+  let target = '';
+  for (const line of out.split('\n')) {
+    const [name, sha = '', symref = ''] = line.split('\0');
+    if (name === baseRef(agentId)) base = sha;
+    if (name === branchRef(agentId)) [head, target] = [sha, symref];
+  }
+  // A symref whose branch was deleted does not resolve, and for-each-ref leaves it out.
+  if (!base || !head || !target.startsWith('refs/heads/')) return undefined;
+  return { agentId, repo, branch: target.slice('refs/heads/'.length), base, head };
 }
 
 export interface CreateWorktreeParams {
@@ -134,16 +142,19 @@ export async function createWorktree(params: CreateWorktreeParams): Promise<Agen
 export async function findWorktree(
   path: string,
   agentId: string,
-): Promise<AgentWorktree | undefined> {
-  if (!existsSync(path)) return undefined;
-  const top = await git(
-    ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir'],
-    { cwd: path, okCodes: [128] },
-  );
-  if (top.code !== 0) return undefined;
-  const [toplevel = '', repo = ''] = top.stdout.trim().split('\n');
-  // A plain directory inside some other repository is not a worktree of ours.
-  if (toplevel !== realpathSync(path)) return undefined;
+): Promise<(AgentWorktree & { head: string }) | undefined> {
+  // A worktree's .git is a file "gitdir: <repo>/worktrees/<name>"; read it rather than
+  // asking git, which keeps pull and changes to one git call before the real work.
+  let pointer: string;
+  try {
+    pointer = await readFile(join(path, '.git'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const gitdir = /^gitdir: (.+)$/m.exec(pointer)?.[1]?.trim();
+  if (!gitdir || basename(dirname(gitdir)) !== 'worktrees') return undefined;
+  const repo = dirname(dirname(gitdir));
+  if (!existsSync(repo)) return undefined;
   const recorded = await findAgentBranch(repo, agentId);
   if (!recorded) return undefined;
   return { ...recorded, path };

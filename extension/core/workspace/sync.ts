@@ -5,14 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createBundle, fetchBundle, verifyBundle } from '../../../runtime/workspace/bundle';
+import { createBundle, fetchBundle, readBundleHeader } from '../../../runtime/workspace/bundle';
 import { ChunkFile, readChunks, type OutChunk } from '../../../runtime/workspace/chunks';
 import { WorkspaceError } from '../../../runtime/workspace/errors';
-import { git } from '../../../runtime/workspace/git';
 import { checkAgentBranch } from '../../../runtime/workspace/paths';
 import type { PushChunk, PushResult } from '../../../runtime/workspace/upload';
 import { snapshotRef } from './snapshot';
-import { at, type UserRepo } from './userRepo';
+import type { UserRepo } from './userRepo';
 
 export interface Progress {
   bytes: number;
@@ -118,7 +117,8 @@ export async function fetchAgentBundle(
 ): Promise<{ branch: string; head: string }> {
   checkAgentBranch(branch);
   const ref = `refs/heads/${branch}`;
-  const heads = await verifyBundle(repo.root, file, repo.env);
+  // The fetch below verifies prerequisites and every object; the header names the ref.
+  const { heads } = await readBundleHeader(file);
   const head = heads.find((h) => h.ref === ref);
   if (!head) {
     throw new WorkspaceError(
@@ -126,21 +126,26 @@ export async function fetchAgentBundle(
       `The bundle does not carry ${ref} (it has ${heads.map((h) => h.ref).join(', ') || 'nothing'}).`,
     );
   }
-  const checkedOut = await git(['worktree', 'list', '--porcelain'], at(repo));
-  if (checkedOut.stdout.split('\n').includes(`branch ${ref}`)) {
-    throw new WorkspaceError(
-      'Refused',
-      `${branch} is checked out; switch to another branch, then get the agent's changes again.`,
-    );
-  }
   try {
     await fetchBundle(repo.root, file, [`${ref}:${ref}`], repo.env);
   } catch (error) {
     const said = error instanceof Error ? error.message : String(error);
+    if (/checked out/.test(said)) {
+      throw new WorkspaceError(
+        'Refused',
+        `${branch} is checked out; switch to another branch, then get the agent's changes again.`,
+      );
+    }
     if (/non-fast-forward|rejected/.test(said)) {
       throw new WorkspaceError(
         'Refused',
         `${branch} has commits that are not the agent's, so it was left as it is. Rename your branch (git branch -m) and get the changes again.`,
+      );
+    }
+    if (/prerequisite|lacks/.test(said)) {
+      throw new WorkspaceError(
+        'BadBundle',
+        `Your repository lacks the commit the agent started from (was its snapshot discarded?): ${said}`,
       );
     }
     throw error;

@@ -1,0 +1,348 @@
+// workspace: the git side of agent workspaces against plain git, side by side in one run,
+// on a generated repository (BENCH_WS_FILES files, BENCH_WS_MB megabytes): first sync,
+// incremental sync after a one-file commit, spawn with a worktree, and changes back.
+// Coordinator and worker are separate directories of one process here; chunks go through
+// the real base64 encoding, chunk files, verification and fetch, but not a WebSocket.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { receiveAgentBranch, sendSnapshots } from '../extension/core/workspace/sync';
+import { snapshotForAgent } from '../extension/core/workspace/snapshot';
+import { openUserRepo, type UserRepo } from '../extension/core/workspace/userRepo';
+import { WorkerWorkspaces } from '../runtime/workspace/workerWorkspaces';
+import { result, round, summarize, table } from './lib';
+
+const FILES = Number(process.env.BENCH_WS_FILES ?? 10_000);
+const MB = Number(process.env.BENCH_WS_MB ?? 100);
+const ROUNDS = Number(process.env.BENCH_WS_ROUNDS ?? 5);
+const run = promisify(execFile);
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@localhost',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@localhost',
+};
+
+async function git(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd, env: ENV, maxBuffer: 1 << 30 });
+  return stdout.trim();
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const value = await fn();
+  return [performance.now() - t, value];
+}
+
+/** Source-like text: words and numbers from a fixed PRNG (compresses like code, about 4x). */
+function text(seed: number, bytes: number): string {
+  const words = [
+    'const',
+    'return',
+    'function',
+    'value',
+    'export',
+    'import',
+    'if',
+    'else',
+    'for',
+    'let',
+    'await',
+    'async',
+    'string',
+    'number',
+    'agent',
+    'tavern',
+  ];
+  let x = seed * 2654435761 + 1;
+  let out = '';
+  while (out.length < bytes) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const r = x >>> 0;
+    out += r % 7 === 0 ? `${r % 100000}\n` : `${words[r % words.length]} `;
+  }
+  return out.slice(0, bytes);
+}
+
+async function generate(root: string): Promise<void> {
+  const per = Math.floor((MB * 1024 * 1024) / FILES);
+  for (let i = 0; i < FILES; i++) {
+    const path = join(root, `pkg${i % 50}`, `mod${Math.floor(i / 50) % 20}`, `file${i}.ts`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text(i + 1, per));
+  }
+  await git(root, 'init', '-q', '-b', 'main');
+  await git(root, 'add', '-A');
+  await git(root, 'commit', '-q', '-m', 'generated');
+}
+
+const ratio = (ours: number, base: number): number => round(ours / base, 2);
+
+async function firstSync(repo: UserRepo, scratch: string) {
+  // Baseline: git bundle create + git clone from that bundle (clone checks out the files).
+  const bundle = join(scratch, 'base.bundle');
+  const [baseMs] = await time(async () => {
+    await git(repo.root, 'bundle', 'create', '-q', bundle, 'HEAD', 'main');
+    await git(scratch, 'clone', '-q', bundle, join(scratch, 'clone'));
+  });
+  const baseBytes = statSync(bundle).size;
+  // Ours: snapshot, bundle, chunks, verify + fetch into a fresh mirror, worktree checkout.
+  const worker = new WorkerWorkspaces({ stateDir: join(scratch, 'worker') });
+  const parts: Record<string, number> = {};
+  const [oursMs, sent] = await time(async () => {
+    const [snapMs, start] = await time(() => snapshotForAgent(repo, 'first0001', 'First'));
+    const [sendMs, sent] = await time(async () => {
+      const { commits: have } = await worker.refs({ projectId: 'bench' });
+      return sendSnapshots(repo, {
+        projectId: 'bench',
+        agentIds: ['first0001'],
+        have,
+        chunkBytes: worker.chunkBytes,
+        push: (c) => worker.push(c),
+      });
+    });
+    const [wtMs] = await time(() =>
+      worker.createWorktree({
+        agentId: 'first0001',
+        agentName: 'First',
+        workspace: { projectId: 'bench', commit: start },
+      }),
+    );
+    Object.assign(parts, {
+      snapshotMs: round(snapMs, 0),
+      bundleAndPushMs: round(sendMs, 0),
+      worktreeMs: round(wtMs, 0),
+    });
+    return sent;
+  });
+  return { worker, baseMs, baseBytes, oursMs, oursBytes: sent.bytes, chunks: sent.chunks, parts };
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'tavern-bench-ws-'));
+  const root = join(scratch, 'user');
+  mkdirSync(root);
+  const [genMs] = await time(() => generate(root));
+  console.log(`generated ${FILES} files, ${MB} MB in ${round(genMs / 1000, 1)} s`);
+  const repo = await openUserRepo(root);
+  await git(root, 'status', '--short'); // warm the user's index stat data, as an editor would have
+
+  const first = await firstSync(repo, scratch);
+  const worker = first.worker;
+
+  // Incremental sync after a one-file commit, against that commit's own bundle.
+  const incOurs: number[] = [];
+  const incBase: number[] = [];
+  const incSnap: number[] = [];
+  let incBytes = 0;
+  let commitBytes = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    writeFileSync(join(root, 'pkg0', 'mod0', 'file0.ts'), text(1000 + i, 5000));
+    await git(root, 'commit', '-q', '-am', `one file ${i}`);
+    const one = join(scratch, `commit${i}.bundle`);
+    const [bMs] = await time(() => git(root, 'bundle', 'create', '-q', one, 'HEAD', '^HEAD~1'));
+    incBase.push(bMs);
+    commitBytes = statSync(one).size;
+    const agentId = `inc${String(i).padStart(6, '0')}`;
+    const [sMs] = await time(() => snapshotForAgent(repo, agentId, 'Inc'));
+    incSnap.push(sMs);
+    const [oMs, sent] = await time(async () => {
+      const { commits: have } = await worker.refs({ projectId: 'bench' });
+      return sendSnapshots(repo, {
+        projectId: 'bench',
+        agentIds: [agentId],
+        have,
+        chunkBytes: worker.chunkBytes,
+        push: (c) => worker.push(c),
+      });
+    });
+    incOurs.push(oMs);
+    incBytes = sent.bytes;
+  }
+
+  // Spawn with a worktree vs git worktree add alone (same mirror, same commit).
+  const head = await git(root, 'rev-parse', 'HEAD');
+  const spawnOurs: number[] = [];
+  const spawnBase: number[] = [];
+  const startId = 'inc' + String(ROUNDS - 1).padStart(6, '0');
+  const start = await git(root, 'rev-parse', `refs/tavern/snapshots/${startId}`);
+  const mirror = worker.layout.mirror('bench');
+  for (let i = 0; i < ROUNDS; i++) {
+    const [bMs] = await time(() =>
+      git(
+        mirror,
+        'worktree',
+        'add',
+        '-q',
+        '-b',
+        `plain/${i}`,
+        join(scratch, 'plain', `${i}`),
+        start,
+      ),
+    );
+    spawnBase.push(bMs);
+    const [oMs] = await time(() =>
+      worker.createWorktree({
+        agentId: `spawn${i}`,
+        agentName: 'Spawn',
+        workspace: { projectId: 'bench', commit: start },
+      }),
+    );
+    spawnOurs.push(oMs);
+  }
+  void head;
+
+  // Changes back: a 100-file change, pulled (bundle + chunks) and fetched, vs a local fetch.
+  const agent = await worker.worktree('first0001');
+  for (let i = 0; i < 100; i++)
+    writeFileSync(
+      join(agent.path, `pkg${i % 50}`, `mod${i % 20}`, `file${(i * 53) % FILES}.ts`),
+      text(5000 + i, 4000),
+    );
+  await worker.commitTurn('first0001', 'First', 1);
+  const backOurs: number[] = [];
+  const backBase: number[] = [];
+  let backBytes = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const [oMs] = await time(async () => {
+      const offer = await worker.pull('first0001');
+      backBytes = offer.bytes;
+      await receiveAgentBranch(repo, {
+        branch: offer.branch,
+        bytes: offer.bytes,
+        chunks: offer.chunks,
+        chunk: (n) => worker.pullChunk(offer.pullId!, n),
+      });
+      return offer;
+    });
+    backOurs.push(oMs);
+    await git(root, 'update-ref', '-d', `refs/heads/${agent.branch}`);
+    const same = join(scratch, `back${i}.bundle`);
+    await git(
+      mirror,
+      'bundle',
+      'create',
+      '-q',
+      same,
+      `refs/heads/${agent.branch}`,
+      `^${agent.base}`,
+    );
+    const [bMs] = await time(() =>
+      git(root, 'fetch', '-q', same, `refs/heads/${agent.branch}:refs/heads/base-${i}`),
+    );
+    backBase.push(bMs);
+  }
+  await worker.dispose();
+
+  const s = {
+    incOurs: summarize(incOurs),
+    incBase: summarize(incBase),
+    incSnap: summarize(incSnap),
+    spawnOurs: summarize(spawnOurs),
+    spawnBase: summarize(spawnBase),
+    backOurs: summarize(backOurs),
+    backBase: summarize(backBase),
+  };
+  const rows = [
+    {
+      measure: `first sync (${FILES} files, ${MB} MB)`,
+      ours: `${round(first.oursMs, 0)} ms`,
+      baseline: `${round(first.baseMs, 0)} ms (bundle + clone)`,
+      ratio: ratio(first.oursMs, first.baseMs),
+      goal: '<= 1.5x',
+    },
+    {
+      measure: 'first sync bytes',
+      ours: first.oursBytes,
+      baseline: first.baseBytes,
+      ratio: ratio(first.oursBytes, first.baseBytes),
+      goal: '',
+    },
+    {
+      measure: 'incremental sync, one-file commit (p50)',
+      ours: `${s.incOurs.p50} ms`,
+      baseline: `${s.incBase.p50} ms (its bundle)`,
+      ratio: ratio(s.incOurs.p50, s.incBase.p50),
+      goal: '<= 100 ms',
+    },
+    {
+      measure: 'incremental sync bytes',
+      ours: incBytes,
+      baseline: commitBytes,
+      ratio: ratio(incBytes, commitBytes),
+      goal: '<= 2x',
+    },
+    {
+      measure: 'snapshot before it (p50, not in sync)',
+      ours: `${s.incSnap.p50} ms`,
+      baseline: '',
+      ratio: '',
+      goal: '',
+    },
+    {
+      measure: 'spawn with a worktree (p50)',
+      ours: `${s.spawnOurs.p50} ms`,
+      baseline: `${s.spawnBase.p50} ms (worktree add)`,
+      ratio: ratio(s.spawnOurs.p50, s.spawnBase.p50),
+      goal: '<= 1.2x',
+    },
+    {
+      measure: 'changes back, 100 files (p50)',
+      ours: `${s.backOurs.p50} ms`,
+      baseline: `${s.backBase.p50} ms (local fetch)`,
+      ratio: ratio(s.backOurs.p50, s.backBase.p50),
+      goal: '<= 1.5x',
+    },
+    { measure: 'changes back bytes', ours: backBytes, baseline: backBytes, ratio: 1, goal: '' },
+  ];
+  table(`workspace: git plumbing vs plain git, ${ROUNDS} rounds each (first sync once)`, rows);
+  console.log(
+    `first sync parts: ${JSON.stringify(first.parts)}, ${first.chunks} chunks of ${worker.chunkBytes} bytes`,
+  );
+  rmSync(scratch, { recursive: true, force: true });
+  result('workspace', {
+    files: FILES,
+    megabytes: MB,
+    firstSync: {
+      oursMs: round(first.oursMs, 0),
+      baselineMs: round(first.baseMs, 0),
+      ratio: ratio(first.oursMs, first.baseMs),
+      oursBytes: first.oursBytes,
+      baselineBytes: first.baseBytes,
+      parts: first.parts,
+      goal: '<= 1.5x',
+    },
+    incrementalSync: {
+      oursMs: s.incOurs,
+      baselineMs: s.incBase,
+      snapshotMs: s.incSnap,
+      oursBytes: incBytes,
+      commitBundleBytes: commitBytes,
+      bytesRatio: ratio(incBytes, commitBytes),
+      goal: '<= 100 ms and <= 2x bytes',
+    },
+    spawnWorktree: {
+      oursMs: s.spawnOurs,
+      baselineMs: s.spawnBase,
+      ratio: ratio(s.spawnOurs.p50, s.spawnBase.p50),
+      goal: '<= 1.2x',
+    },
+    changesBack: {
+      oursMs: s.backOurs,
+      baselineMs: s.backBase,
+      ratio: ratio(s.backOurs.p50, s.backBase.p50),
+      bytes: backBytes,
+      goal: '<= 1.5x',
+    },
+  });
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
