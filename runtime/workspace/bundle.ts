@@ -154,11 +154,29 @@ export async function fetchBundle(
   env?: Record<string, string>,
 ): Promise<void> {
   const result = await git(
-    ['fetch', '-q', '--no-tags', '--no-write-fetch-head', file, ...refspecs],
+    [
+      '-c',
+      'fetch.showForcedUpdates=false',
+      'fetch',
+      '-q',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      file,
+      ...refspecs,
+    ],
     { cwd, okCodes: [1, 128], ...(env ? { env } : {}) },
   );
   if (result.code === 0) return;
   const said = result.stderr.trim().split('\n').slice(0, 6).join(' / ');
+  if (/lacks these prerequisite/i.test(said)) {
+    throw new WorkspaceError(
+      'BadBundle',
+      `The bundle builds on commits this repository does not have, so nothing was fetched: ${said}. ` +
+        'Ask for the refs again (workspace/refs) and send a bundle made against them.',
+      { stderr: result.stderr },
+    );
+  }
   const damaged =
     /index-pack|inflate|bad object|checksum|pack has|pack signature|truncated|premature|unpack/i.test(
       said,

@@ -2,7 +2,7 @@
 // coordinator sends only what is missing, and fed verified bundles.
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { fetchBundle, verifyBundle, type BundleHead } from './bundle';
+import { fetchBundle, readBundleHeader, type BundleHead } from './bundle';
 import { WorkspaceError } from './errors';
 import { git, gitText } from './git';
 
@@ -45,9 +45,12 @@ export async function refsOf(repo: string): Promise<string[]> {
 /** The refspec a coordinator's bundle lands with: its `refs/tavern/*` refs, forced. */
 export const MIRROR_REFSPEC = '+refs/tavern/*:refs/tavern/*';
 
-/** Verifies `bundle` against the mirror and fetches its refs in; returns the heads it brought. */
+/** Checks `bundle` and fetches its refs into the mirror; returns the heads it brought. */
 export async function receiveBundle(mirror: string, bundle: string): Promise<BundleHead[]> {
-  const heads = await verifyBundle(mirror, bundle);
+  // No separate `git bundle verify`: fetching from a bundle runs the same verification
+  // (header, prerequisites present) before it reads the pack, and then checks every
+  // object; either failure is BadBundle and no ref moves. One git process instead of two.
+  const { heads } = await readBundleHeader(bundle);
   const outside = heads.filter((h) => !h.ref.startsWith('refs/tavern/'));
   if (outside.length > 0 || heads.length === 0) {
     throw new WorkspaceError(

@@ -9,6 +9,7 @@ import { chunkBytesFor, type OutChunk } from './chunks';
 import { WorkspaceError } from './errors';
 import { workspaceLayout, type WorkspaceLayout } from './layout';
 import { ensureMirror, refsOf, requireMirror } from './mirror';
+import { checkRelativePath } from './paths';
 import { BundleOutbox, type PullOffer } from './pull';
 import { sweepWorkspaces, type SweepParams, type SweepReport } from './sweep';
 import { commitTurn, type TurnCommit } from './turnCommit';
@@ -128,6 +129,7 @@ export class WorkerWorkspaces {
 
   /** A patch of the committed work, at most `maxBytes`, optionally for some paths only. */
   async patch(agentId: string, maxBytes: number, paths?: readonly string[]): Promise<BoundedPatch> {
+    paths?.forEach(checkRelativePath); // PathEscape for '..', absolute paths, .git
     const b = await this.branch(agentId);
     return boundedPatch(b.repo, b.base, b.head, maxBytes, paths);
   }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { WorkspaceError, isWorkspaceError } from './errors';
+import { WorkspaceError } from './errors';
 import { git, gitText } from './git';
 import { baseRef, branchRef } from './layout';
 import { agentBranchName, checkAgentBranch, checkId } from './paths';
@@ -67,13 +67,7 @@ export interface CreateWorktreeParams {
   branch?: string;
 }
 
-async function branchExists(repo: string, branch: string): Promise<boolean> {
-  const r = await git(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], {
-    cwd: repo,
-    okCodes: [1],
-  });
-  return r.code === 0;
-}
+const FULL_SHA = /^[0-9a-f]{40}$/;
 
 async function resolveCommit(repo: string, commit: string): Promise<string> {
   const r = await git(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`], {
@@ -101,8 +95,16 @@ export async function createWorktree(params: CreateWorktreeParams): Promise<Agen
       `${params.path} already exists and is not this agent's worktree; move it away and spawn again.`,
     );
   }
-  const base = await resolveCommit(params.repo, params.commit);
+  const base = FULL_SHA.test(params.commit)
+    ? params.commit
+    : await resolveCommit(params.repo, params.commit);
   const wanted = params.branch ? checkAgentBranch(params.branch) : undefined;
+  // The base ref first: it also proves the commit is here (update-ref refuses a missing one).
+  const recorded = await git(['update-ref', baseRef(params.agentId), base], {
+    cwd: params.repo,
+    okCodes: [128],
+  });
+  if (recorded.code !== 0) await resolveCommit(params.repo, base); // throws MissingCommit
   await mkdir(dirname(params.path), { recursive: true });
   for (let attempt = 1; attempt <= 100; attempt++) {
     const branch = wanted
@@ -110,23 +112,22 @@ export async function createWorktree(params: CreateWorktreeParams): Promise<Agen
         ? wanted
         : `${wanted}-${attempt}`
       : agentBranchName(params.agentName, params.agentId, attempt);
-    if (await branchExists(params.repo, branch)) continue;
-    try {
-      await git(['worktree', 'add', '-q', '-b', branch, params.path, base], {
-        cwd: params.repo,
-        doing: `making ${params.agentName}'s worktree`,
-      });
-    } catch (error) {
-      // Another spawn took the name between our check and the add: try the next one.
-      if (
-        isWorkspaceError(error) &&
-        /already exists/.test(error.message) &&
-        !existsSync(params.path)
-      )
-        continue;
-      throw error;
+    // No separate existence check: `worktree add -b` refuses a taken name before it
+    // writes anything, so a name taken by anyone, even a moment ago, moves us on.
+    const added = await git(['worktree', 'add', '-q', '-b', branch, params.path, base], {
+      cwd: params.repo,
+      okCodes: [128, 255],
+      doing: `making ${params.agentName}'s worktree`,
+    });
+    if (added.code !== 0) {
+      if (/already exists/.test(added.stderr) && !existsSync(params.path)) continue;
+      if (/invalid reference|not a commit/.test(added.stderr))
+        await resolveCommit(params.repo, base);
+      throw new WorkspaceError(
+        'GitFailed',
+        `Making ${params.agentName}'s worktree failed: ${added.stderr.trim()}`,
+      );
     }
-    await git(['update-ref', baseRef(params.agentId), base], { cwd: params.repo });
     await git(['symbolic-ref', branchRef(params.agentId), `refs/heads/${branch}`], {
       cwd: params.repo,
     });
@@ -155,9 +156,19 @@ export async function findWorktree(
   if (!gitdir || basename(dirname(gitdir)) !== 'worktrees') return undefined;
   const repo = dirname(dirname(gitdir));
   if (!existsSync(repo)) return undefined;
-  const recorded = await findAgentBranch(repo, agentId);
-  if (!recorded) return undefined;
-  return { ...recorded, path };
+  // The worktree's own HEAD names its branch, even if Tavern stopped before recording it.
+  const headFile = await readFile(join(gitdir, 'HEAD'), 'utf8').catch(() => '');
+  const ref = /^ref: (refs\/heads\/\S+)$/m.exec(headFile)?.[1];
+  if (!ref) return undefined;
+  const out = await gitText(
+    ['for-each-ref', '--format=%(refname)%00%(objectname)', baseRef(agentId), ref],
+    { cwd: repo, doing: `looking up agent ${agentId}` },
+  );
+  const shas = new Map(out.split('\n').map((line) => line.split('\0') as [string, string]));
+  const base = shas.get(baseRef(agentId));
+  const head = shas.get(ref);
+  if (!base || !head) return undefined;
+  return { agentId, repo, branch: ref.slice('refs/heads/'.length), base, head, path };
 }
 
 /**

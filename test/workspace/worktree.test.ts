@@ -137,7 +137,23 @@ describe('worker workspaces', () => {
       ws.push({ projectId: 'p2', uploadId: 'u5', index: 0, data: 'AAAA', last: true }),
     );
     expect(isWorkspaceError(truncated, 'BadBundle')).toBe(true);
-    expect(truncated.message).toMatch(/failed verification/);
+    expect(truncated.message).toMatch(/not a git bundle/);
+    // A bundle that builds on commits this mirror lacks.
+    ugit(repo, 'commit', '-q', '--allow-empty', '-m', 'next');
+    ugit(repo, 'update-ref', 'refs/tavern/snapshots/later', 'HEAD');
+    const thin = join(machine('transfer'), 'thin.bundle');
+    ugit(repo, 'bundle', 'create', '-q', thin, 'refs/tavern/snapshots/later', '^HEAD~1');
+    const lacking = await rejection(
+      ws.push({
+        projectId: 'p2',
+        uploadId: 'u6',
+        index: 0,
+        data: readFileSync(thin).toString('base64'),
+        last: true,
+      }),
+    );
+    expect(isWorkspaceError(lacking, 'BadBundle')).toBe(true);
+    expect(lacking.message).toMatch(/does not have/);
     expect((await ws.refs({ projectId: 'p2' })).commits).toEqual([]);
     // The good bundle still goes in after the bad one.
     expect(await push(ws, 'p2', file)).toEqual([commit]);
@@ -158,6 +174,8 @@ describe('worker workspaces', () => {
       agentName: 'Sam',
       workspace: { projectId: 'p2', commit },
     });
+    const escape = await rejection(ws.patch('agent2', 1000, ['../../etc/passwd']));
+    expect(isWorkspaceError(escape, 'PathEscape')).toBe(true);
     expect(() => checkRelativePath('../outside')).toThrow(/Refused path/);
     expect(() => checkRelativePath('/etc/passwd')).toThrow(/Refused path/);
     symlinkSync(machine('elsewhere'), join(wt.path, 'link'));

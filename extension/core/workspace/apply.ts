@@ -188,14 +188,14 @@ export async function applyAgentChanges(
   await writePaths(repo, merged.tree, write, remove);
   await params.afterWrite?.();
   await clearMarker(repo);
-  const written = write;
-  const conflicted = conflicts.filter((p) => write.includes(p));
+  // A conflict can leave a path as the user has it (e.g. the agent deleted a file the user
+  // edited): it is still listed, so the review can say so.
   return {
-    status: conflicted.length > 0 ? 'conflicts' : 'applied',
+    status: conflicts.length > 0 ? 'conflicts' : 'applied',
     backupRef,
-    written,
+    written: write,
     deleted: remove,
-    conflicts: conflicted,
+    conflicts,
     skipped,
   };
 }

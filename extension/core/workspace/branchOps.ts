@@ -3,7 +3,7 @@
 // caller asks the user first; the tip is returned so it can still be recovered).
 import { WorkspaceError } from '../../../runtime/workspace/errors';
 import { git } from '../../../runtime/workspace/git';
-import { checkAgentBranch } from '../../../runtime/workspace/paths';
+import { checkAgentBranch, checkId } from '../../../runtime/workspace/paths';
 import { snapshotRef } from './snapshot';
 import { at, type UserRepo } from './userRepo';
 
@@ -43,14 +43,22 @@ export async function discardAgentBranch(
   }
   const deletedRefs: string[] = [];
   let tip: string | undefined;
-  for (const name of [ref, snapshotRef(params.agentId)]) {
+  // The base and branch records exist here too when a local worker used this repository.
+  // The symbolic ref goes before the branch it points at, or it could not be resolved.
+  const id = checkId('agentId', params.agentId);
+  const records = [`refs/tavern/branches/${id}`, `refs/tavern/bases/${id}`];
+  for (const name of [...records, ref, snapshotRef(id)]) {
     const found = await git(['rev-parse', '--verify', '--quiet', name], {
       ...at(repo),
       okCodes: [1],
     });
     if (found.code !== 0) continue;
     if (name === ref) tip = found.stdout.trim();
-    await git(['update-ref', '-d', name], at(repo, `deleting ${name}`));
+    const symbolic = name.startsWith('refs/tavern/branches/');
+    await git(
+      symbolic ? ['symbolic-ref', '--delete', name] : ['update-ref', '-d', name],
+      at(repo, `deleting ${name}`),
+    );
     deletedRefs.push(name);
   }
   return { ...(tip ? { tip } : {}), deletedRefs };
