@@ -139,6 +139,14 @@ export class WorkerWorkspaces {
     return this.outbox.offer(await this.branch(agentId), have);
   }
 
+  /**
+   * Makes the agent's pull bundle ahead of time; call it after `commitTurn` for a remote
+   * coordinator, outside the turn's critical path, so `agent/pull` only streams.
+   */
+  async prepareBundle(agentId: string): Promise<void> {
+    await this.outbox.prepare(await this.branch(agentId));
+  }
+
   pullChunk(pullId: string, index: number): Promise<OutChunk> {
     return this.outbox.chunk(pullId, index);
   }

@@ -198,6 +198,16 @@ describe('worker workspaces', () => {
     expect((await ws.changes('agent2')).files.map((f) => f.path)).toEqual(['link', 'notes.txt']);
     const offer = await ws.pull('agent2');
     expect(offer.bytes).toBeGreaterThan(0);
+    // Made ahead at the end of a turn, the same bundle is served by a pull without `have`.
+    await ws.prepareBundle('agent2');
+    const ready = await ws.pull('agent2');
+    expect(ready).toMatchObject({ head: offer.head, bytes: offer.bytes, chunks: offer.chunks });
+    const first = await ws.pullChunk(ready.pullId!, 0);
+    const again = await ws.pullChunk(offer.pullId!, 0);
+    expect(first.data).toBe(again.data);
+    expect(first.more).toBe(false);
+    const finished = await rejection(ws.pullChunk(ready.pullId!, 0));
+    expect(isWorkspaceError(finished, 'UnknownUpload')).toBe(true);
     await ws.dispose();
   });
 });
