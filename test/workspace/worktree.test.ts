@@ -113,6 +113,10 @@ describe('worker workspaces', () => {
     );
     expect(isWorkspaceError(notOpen, 'UnknownUpload')).toBe(true);
 
+    const notBase64 = await rejection(
+      ws.push({ projectId: 'p2', uploadId: 'u7', index: 0, data: 'AAA*', last: false }),
+    );
+    expect(notBase64.message).toMatch(/not valid base64/);
     await ws.push({ projectId: 'p2', uploadId: 'u3', index: 0, data: 'AAAA', last: false });
     const order = await rejection(
       ws.push({ projectId: 'p2', uploadId: 'u3', index: 2, data: 'AAAA', last: false }),

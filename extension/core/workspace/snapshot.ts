@@ -13,26 +13,49 @@ export function snapshotRef(agentId: string): string {
   return `refs/tavern/snapshots/${checkId('agentId', agentId)}`;
 }
 
+/** The shadow's own index, used in place: only Tavern's snapshots use it. */
+const SHADOW_INDEX = 'tavern-snapshot-index';
+/** One snapshot at a time per shadow (its index has one writer). */
+const shadowTurns = new Map<string, Promise<unknown>>();
+
 /** The tree of the working tree as the user sees it. */
 export async function workingTree(repo: UserRepo): Promise<string> {
+  if (repo.shadow) {
+    // Kept between snapshots, so git hashes only files whose stat data changed.
+    const index = join(repo.gitDir, SHADOW_INDEX);
+    const previous = shadowTurns.get(repo.gitDir) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(() => addAll(repo, index));
+    shadowTurns.set(repo.gitDir, turn);
+    return turn;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'tavern-index-'));
   const index = join(dir, 'index');
-  const env = { ...repo.env, GIT_INDEX_FILE: index };
-  const opts = { cwd: repo.root, env, doing: 'reading your working tree for a snapshot' };
   try {
     // Starting from a copy of the user's index lets git reuse its stat data instead of
-    // hashing every file again; the user's own index is only read.
-    const userIndex = await gitText(
-      ['rev-parse', '--path-format=absolute', '--git-path', 'index'],
-      at(repo),
-    );
+    // hashing every file again; the user's own index is only read. (--absolute-git-dir
+    // is the per-worktree directory in a linked worktree, where its index lives.)
+    const userIndex = join(repo.gitDir, 'index');
     if (existsSync(userIndex)) await copyFile(userIndex, index);
-    else if (await headCommit(repo)) await git(['read-tree', 'HEAD'], opts);
-    await git(['add', '-A'], opts);
-    return await gitText(['write-tree'], opts);
+    else if (await headCommit(repo)) {
+      await git(['read-tree', 'HEAD'], {
+        cwd: repo.root,
+        env: { ...repo.env, GIT_INDEX_FILE: index },
+      });
+    }
+    return await addAll(repo, index);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function addAll(repo: UserRepo, index: string): Promise<string> {
+  const opts = {
+    cwd: repo.root,
+    env: { ...repo.env, GIT_INDEX_FILE: index },
+    doing: 'reading your working tree for a snapshot',
+  };
+  await git(['add', '-A'], opts);
+  return gitText(['write-tree'], opts);
 }
 
 /** A commit of `tree` on top of HEAD (no parent on an unborn HEAD). */
