@@ -3,87 +3,19 @@
 // incremental sync after a one-file commit, spawn with a worktree, and changes back.
 // Coordinator and worker are separate directories of one process here; chunks go through
 // the real base64 encoding, chunk files, verification and fetch, but not a WebSocket.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { receiveAgentBranch, sendSnapshots } from '../extension/core/workspace/sync';
 import { snapshotForAgent } from '../extension/core/workspace/snapshot';
 import { openUserRepo, type UserRepo } from '../extension/core/workspace/userRepo';
 import { WorkerWorkspaces } from '../runtime/workspace/workerWorkspaces';
 import { result, round, summarize, table } from './lib';
+import { filePath, generate, git, text, time } from './workspaceRepo';
 
 const FILES = Number(process.env.BENCH_WS_FILES ?? 10_000);
 const MB = Number(process.env.BENCH_WS_MB ?? 100);
 const ROUNDS = Number(process.env.BENCH_WS_ROUNDS ?? 5);
-const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@localhost',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@localhost',
-};
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd, env: ENV, maxBuffer: 1 << 30 });
-  return stdout.trim();
-}
-
-async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const t = performance.now();
-  const value = await fn();
-  return [performance.now() - t, value];
-}
-
-/** Source-like text: words and numbers from a fixed PRNG (compresses like code, about 4x). */
-function text(seed: number, bytes: number): string {
-  const words = [
-    'const',
-    'return',
-    'function',
-    'value',
-    'export',
-    'import',
-    'if',
-    'else',
-    'for',
-    'let',
-    'await',
-    'async',
-    'string',
-    'number',
-    'agent',
-    'tavern',
-  ];
-  let x = seed * 2654435761 + 1;
-  let out = '';
-  while (out.length < bytes) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    const r = x >>> 0;
-    out += r % 7 === 0 ? `${r % 100000}\n` : `${words[r % words.length]} `;
-  }
-  return out.slice(0, bytes);
-}
-
-async function generate(root: string): Promise<void> {
-  const per = Math.floor((MB * 1024 * 1024) / FILES);
-  for (let i = 0; i < FILES; i++) {
-    const path = join(root, `pkg${i % 50}`, `mod${Math.floor(i / 50) % 20}`, `file${i}.ts`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text(i + 1, per));
-  }
-  await git(root, 'init', '-q', '-b', 'main');
-  // Packed like a real repository, and no background gc competing with the measures.
-  await git(root, 'config', 'gc.auto', '0');
-  await git(root, 'add', '-A');
-  await git(root, 'commit', '-q', '-m', 'generated');
-  await git(root, 'gc', '-q');
-}
-
 const ratio = (ours: number, base: number): number => round(ours / base, 2);
 
 /** Baseline: git bundle create + git clone from that bundle (clone checks out the files). */
@@ -161,7 +93,7 @@ async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'tavern-bench-ws-'));
   const root = join(scratch, 'user');
   mkdirSync(root);
-  const [genMs] = await time(() => generate(root));
+  const [genMs] = await time(() => generate(root, FILES, MB));
   console.log(`generated ${FILES} files, ${MB} MB in ${round(genMs / 1000, 1)} s`);
   const repo = await openUserRepo(root);
   await git(root, 'status', '--short'); // warm the user's index stat data, as an editor would have
@@ -234,10 +166,7 @@ async function main(): Promise<void> {
   // Changes back: a 100-file change, pulled (bundle + chunks) and fetched, vs a local fetch.
   const agent = await worker.worktree(first.agentId);
   for (let i = 0; i < 100; i++)
-    writeFileSync(
-      join(agent.path, `pkg${i % 50}`, `mod${i % 20}`, `file${(i * 53) % FILES}.ts`),
-      text(5000 + i, 4000),
-    );
+    writeFileSync(join(agent.path, filePath((i * 53) % FILES)), text(5000 + i, 4000));
   await worker.commitTurn(first.agentId, 'First', 1);
   const backOurs: number[] = [];
   const backReady: number[] = [];
