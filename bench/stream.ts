@@ -1,9 +1,12 @@
-// stream: agent events per second from one worker to WorkerClient (exactly-once checked) vs
-// a raw ws flood of same-shaped frames from a bare ws server process.
+// stream: agent events per second from one worker to WorkerClient (exactly-once checked; it
+// announces `eventBatches`, so the worker sends one `agent/events` frame per commit) vs a raw
+// ws flood of same-shaped `agent/event` frames, one per event, from a bare ws server process.
+// The worker also journals every event before sending it; the raw server does not.
 import WebSocket from 'ws';
 import { connect, result, round, startBenchWorker, startRawServer, table } from './lib';
 
 const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100_000);
+const RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 5);
 const SIZE = 100;
 
 async function ours(): Promise<{ rate: number; complete: boolean }> {
@@ -58,35 +61,41 @@ async function main(): Promise<void> {
   const rawRates: number[] = [];
   const ourRates: number[] = [];
   let complete = true;
-  for (let i = 0; i < 3; i++) {
+  // Pairs run back to back (raw, then ours), so each pair sees about the same machine load;
+  // the median of the pairs' ratios is the figure, the best of each side is shown beside it.
+  for (let i = 0; i < RUNS; i++) {
     rawRates.push(await raw());
     const o = await ours();
     ourRates.push(o.rate);
     complete &&= o.complete;
   }
   const best = (xs: number[]): number => Math.round(Math.max(...xs));
-  table(`stream: ${EVENTS} events of ${SIZE} chars, best of 3 runs (events/s)`, [
+  const pairs = ourRates.map((o, i) => o / rawRates[i]!).sort((a, b) => a - b);
+  const ratio = round(pairs[Math.floor(pairs.length / 2)]!, 2);
+  const bestRatio = round(best(ourRates) / best(rawRates), 2);
+  table(`stream: ${EVENTS} events of ${SIZE} chars, ${RUNS} pairs of runs (events/s)`, [
     {
       path: 'worker -> WorkerClient',
-      eventsPerSec: best(ourRates),
+      best: best(ourRates),
       runs: ourRates.map((r) => Math.round(r)).join(' '),
     },
     {
       path: 'raw ws flood',
-      eventsPerSec: best(rawRates),
+      best: best(rawRates),
       runs: rawRates.map((r) => Math.round(r)).join(' '),
     },
   ]);
-  const ratio = round(best(ourRates) / best(rawRates), 2);
   console.log(
-    `ratio ${ratio}x raw (goal >= 0.5x); every event exactly once, in order: ${complete}`,
+    `ratio ${ratio}x raw per-frame, median of the pairs (best of each: ${bestRatio}x; goal >= 1.0x); every event exactly once, in order: ${complete}`,
   );
   result('stream', {
     oursEventsPerSec: best(ourRates),
     rawEventsPerSec: best(rawRates),
     ratio,
+    bestRatio,
+    pairRatios: pairs.map((r) => round(r, 2)),
     exactlyOnceInOrder: complete,
-    goal: '>= 0.5x raw',
+    goal: '>= 1.0x raw per-frame',
   });
 }
 

@@ -78,11 +78,26 @@ export const AgentInfoSchema = z.object({
 });
 export type AgentInfo = z.infer<typeof AgentInfoSchema>;
 
+/** What a coordinator understands beyond protocol 1's base (absent: nothing extra). */
+export const ClientCapabilitiesSchema = z.object({
+  /** It accepts `agent/events` batches; without it the worker sends only `agent/event`. */
+  eventBatches: z.boolean().optional(),
+});
+export type ClientCapabilities = z.infer<typeof ClientCapabilitiesSchema>;
+
+/** A problem the worker found at start (a damaged record moved aside, modes tightened...). */
+export const WorkerNoticeSchema = z.object({
+  level: z.enum(['info', 'warning']),
+  message: z.string(),
+});
+export type WorkerNotice = z.infer<typeof WorkerNoticeSchema>;
+
 export const WorkerHello = request(
   'worker/hello',
   z.object({
     protocolVersion: z.number().int(),
     client: z.object({ name: z.string().max(200), version: z.string().max(100) }),
+    capabilities: ClientCapabilitiesSchema.optional(),
   }),
   z.object({
     protocolVersion: z.number().int(),
@@ -95,7 +110,10 @@ export const WorkerHello = request(
     workdir: z.string(),
     engines: z.array(EngineStatusSchema),
     maxAgents: z.number().int().positive(),
+    /** Live agents only: dismissed ones leave the list (their journals stay replayable). */
     agents: z.array(AgentInfoSchema),
+    /** Problems found when the worker started, for the coordinator to show. */
+    notices: z.array(WorkerNoticeSchema).optional(),
   }),
 );
 export type HelloResult = ResultOf<typeof WorkerHello>;
@@ -156,8 +174,21 @@ export const AgentReplay = request(
   }),
 );
 
-/** Worker -> coordinator: every journalled event, as it happens. */
+/**
+ * Worker -> coordinator: every journalled event, once it is on disk (never before, so no
+ * coordinator holds a seq the journal lacks).
+ */
 export const AgentEventNotification = notification('agent/event', AgentEventEnvelopeSchema);
+
+/**
+ * Worker -> coordinator, only to coordinators that announced `capabilities.eventBatches`:
+ * the events of one commit (one agent or many) in one frame, in seq order per agent. Sent
+ * when more than one envelope is ready; a single one still travels as `agent/event`.
+ */
+export const AgentEventsNotification = notification(
+  'agent/events',
+  z.object({ events: z.array(AgentEventEnvelopeSchema) }),
+);
 
 export const PermissionDecisionSchema = z.object({
   decision: z.enum(['allow', 'deny']),

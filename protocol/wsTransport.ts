@@ -20,8 +20,12 @@ export interface InvalidFrame {
 }
 
 export interface WebSocketReaderOptions {
-  /** Called for every malformed frame instead of passing it to the connection. */
-  onInvalidFrame?: (frame: InvalidFrame) => void;
+  /**
+   * Called for every malformed frame instead of passing it to the connection, with how many
+   * invalid frames arrived in a row. The count follows arrival order: a valid frame resets
+   * it here, in the reader, not later in an asynchronous handler.
+   */
+  onInvalidFrame?: (frame: InvalidFrame, inARow: number) => void;
 }
 
 function isJsonRpcMessage(value: unknown): value is Message {
@@ -39,6 +43,8 @@ function idOf(value: unknown): string | number | null {
 }
 
 export class WebSocketMessageReader extends AbstractMessageReader {
+  private invalidInARow = 0;
+
   constructor(
     private readonly socket: WebSocket,
     private readonly options: WebSocketReaderOptions = {},
@@ -77,6 +83,7 @@ export class WebSocketMessageReader extends AbstractMessageReader {
         });
         return;
       }
+      this.invalidInARow = 0;
       callback(parsed);
     };
     this.socket.on('message', onMessage);
@@ -84,7 +91,7 @@ export class WebSocketMessageReader extends AbstractMessageReader {
   }
 
   private reject(frame: InvalidFrame): void {
-    this.options.onInvalidFrame?.(frame);
+    this.options.onInvalidFrame?.(frame, ++this.invalidInARow);
   }
 }
 
@@ -94,35 +101,72 @@ function rawToString(data: WebSocket.RawData): string {
   return data.toString('utf8');
 }
 
+export interface WebSocketWriterOptions {
+  /**
+   * A peer with more than this many bytes queued and unsent has stopped reading: the write
+   * is refused and `onOverLimit` called (its owner drops the connection).
+   */
+  hardLimitBytes?: number;
+  onOverLimit?: (bufferedBytes: number) => void;
+}
+
 export class WebSocketMessageWriter extends AbstractMessageWriter {
   private errorCount = 0;
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: WebSocketWriterOptions = {},
+  ) {
     super();
     socket.on('close', () => this.fireClose());
   }
 
-  // ws queues frames in order itself, so no extra write queue is needed; a write to a
-  // socket that is not open is reported as an error, never thrown at the caller.
+  /** Bytes queued on this socket and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === 1; /* OPEN */
+  }
+
+  // ws queues frames in order itself, so no extra write queue is needed, and frames written
+  // with writeRaw keep their place among the connection's own messages. A write to a socket
+  // that is not open (or past the hard limit) fires onError and rejects; a failure later in
+  // the socket closes it, which rejects every pending request.
   async write(msg: Message): Promise<void> {
-    if (this.socket.readyState !== 1 /* OPEN */) {
-      const error = new Error('WebSocket is not open: the message was not sent.');
+    const error = this.refusal();
+    if (error) {
       this.fireError([error, msg, ++this.errorCount]);
       throw error;
     }
-    await new Promise<void>((resolve, reject) => {
-      this.socket.send(JSON.stringify(msg), (error) => {
-        if (error) {
-          this.fireError([error, msg, ++this.errorCount]);
-          reject(error);
-        } else {
-          resolve();
-        }
-      });
-    });
+    this.socket.send(JSON.stringify(msg));
+  }
+
+  /**
+   * Writes an already-encoded JSON-RPC message (one text frame; a Buffer holds its UTF-8), in
+   * order with `write`. Returns false when the socket is closed or past its hard limit.
+   * `onFlushed` runs once the frame has been handed to the kernel.
+   */
+  writeRaw(frame: string | Buffer, onFlushed?: () => void): boolean {
+    if (this.refusal()) return false;
+    this.socket.send(frame, { binary: false }, onFlushed && ((error) => !error && onFlushed()));
+    return true;
   }
 
   end(): void {}
+
+  private refusal(): Error | undefined {
+    if (this.socket.readyState !== 1 /* OPEN */)
+      return new Error('WebSocket is not open: the message was not sent.');
+    const limit = this.options.hardLimitBytes;
+    const queued = this.socket.bufferedAmount;
+    if (limit !== undefined && queued > limit) {
+      this.options.onOverLimit?.(queued);
+      return new Error(`The peer is ${queued} bytes behind: the message was not sent.`);
+    }
+    return undefined;
+  }
 }
 
 /** Sends a JSON-RPC error response for a frame the reader rejected. */

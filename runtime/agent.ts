@@ -38,9 +38,11 @@ export interface AgentSpec {
   projectSettings?: boolean;
 }
 
+/**
+ * What the host learns from an agent. Its events are not here: they reach the host through
+ * the JournalStore's `publish`, once durable, for all agents in one batch per tick.
+ */
 export interface AgentHooks {
-  /** Every journalled envelope, for fan-out to coordinators. */
-  onEnvelope(envelope: AgentEventEnvelope): void;
   /** State or session id changed: persist the agent record. */
   onChanged(agent: Agent): void;
 }
@@ -134,6 +136,7 @@ export class Agent {
       projectSettings: s.projectSettings === true,
       tools,
       emit: (event) => this.emit(event),
+      drain: () => this.journal.drain(),
       requestPermission: (ask, signal) => this.requestPermission(ask, signal),
       report: (status, summary) => {
         this.turnReport = { status, summary };
@@ -195,10 +198,12 @@ export class Agent {
     this.hooks.onChanged(this);
   }
 
+  /**
+   * Journals an event: its seq is taken now, and it is published (to coordinators, or the
+   * host's listeners) once the journal has written it, in the next group commit.
+   */
   emit(event: AgentEvent): AgentEventEnvelope {
-    const envelope = this.journal.append(event);
-    this.hooks.onEnvelope(envelope);
-    return envelope;
+    return this.journal.append(event);
   }
 
   setState(state: AgentState, reason?: string): void {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../protocol/errors';
 import type { LogLevel } from '../runtime/log';
 
 export interface WorkerConfig {
@@ -21,6 +22,10 @@ export interface WorkerConfig {
   claudePath: string | undefined;
   heartbeatMs: number;
   maxPayloadBytes: number;
+  fsyncMs: number;
+  retentionDays: number;
+  sendBufferBytes: number;
+  sendBudgetBytes: number;
   logLevel: LogLevel;
 }
 
@@ -55,8 +60,19 @@ Usage: tavern-worker [flags]
   --permission-timeout S   deny a permission request nobody answered after S seconds (default 600)
   --claude-path FILE       the Claude Code executable for the claude engine
                            (default: env TAVERN_CLAUDE_PATH, then \`claude\` on PATH)
-  --heartbeat-ms N         ping coordinators every N ms; 3 missed pongs drop one (default 1000)
+  --heartbeat-ms N         ping coordinators every N ms (default 1000); one that neither
+                           answers nor reads for 30 heartbeats is dropped (it replays later)
   --max-payload-mb N       largest accepted frame in MiB (default 16)
+  --fsync-ms N             journals are written before any event is sent, and fdatasynced at
+                           most every N ms (default 1000): a power cut loses at most about
+                           that much; 0 syncs before every send (slower). kill -9 loses
+                           nothing a coordinator saw.
+  --retention-days N       delete a dismissed agent's journal and record N days after the
+                           dismissal (default 14; 0 at the next start)
+  --send-buffer-mb N       per coordinator: past N MiB queued and unread, its events wait in
+                           the journal and follow as it reads (default 4)
+  --send-budget-mb N       all coordinators together: past N MiB queued, the one furthest
+                           behind is dropped and replays when it reconnects (default 64)
   --log-level LEVEL        debug | info | warn | error (default info); logs go to stderr
   --help                   this text
   --version                the worker version
@@ -109,6 +125,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, version: string
         'claude-path': { type: 'string' },
         'heartbeat-ms': { type: 'string' },
         'max-payload-mb': { type: 'string' },
+        'fsync-ms': { type: 'string' },
+        'retention-days': { type: 'string' },
+        'send-buffer-mb': { type: 'string' },
+        'send-budget-mb': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean' },
         version: { type: 'boolean' },
@@ -154,6 +174,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, version: string
       throw new UsageError(`--log-level must be debug, info, warn or error, got "${logLevel}".`);
 
     const workdir = resolve(values.workdir ?? process.cwd());
+    const sendBufferMb = positiveInt('send-buffer-mb', values['send-buffer-mb'], 4);
+    const sendBudgetMb = positiveInt('send-budget-mb', values['send-budget-mb'], 64);
+    if (sendBudgetMb < sendBufferMb)
+      throw new UsageError(
+        `--send-budget-mb (${sendBudgetMb}) must be at least --send-buffer-mb (${sendBufferMb}).`,
+      );
     return {
       kind: 'run',
       config: {
@@ -172,11 +198,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, version: string
         claudePath: values['claude-path'] ?? env.TAVERN_CLAUDE_PATH,
         heartbeatMs: positiveInt('heartbeat-ms', values['heartbeat-ms'], 1000),
         maxPayloadBytes: positiveInt('max-payload-mb', values['max-payload-mb'], 16) * 1024 * 1024,
+        fsyncMs: positiveInt('fsync-ms', values['fsync-ms'], 1000, true),
+        retentionDays: positiveInt('retention-days', values['retention-days'], 14, true),
+        sendBufferBytes: sendBufferMb * 1024 * 1024,
+        sendBudgetBytes: sendBudgetMb * 1024 * 1024,
         logLevel,
       },
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return {
       kind: 'exit',
       code: 2,

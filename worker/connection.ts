@@ -1,6 +1,7 @@
 // One coordinator connection: JSON-RPC over the socket, params validated with the wire
 // schemas, the hello handshake first, runtime errors mapped to our error codes. Bad input
-// gets an error answer; only this connection is ever closed for it.
+// gets an error answer; only this connection is ever closed for it. Agent events bypass the
+// JSON-RPC layer: their encoded journal lines go to the socket as frames (worker/peerSender).
 import { nanoid } from 'nanoid';
 import {
   createMessageConnection,
@@ -9,10 +10,9 @@ import {
 } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import type { z } from 'zod';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode, errorMessage } from '../protocol/errors';
 import {
   AgentDismiss,
-  AgentEventNotification,
   AgentInterrupt,
   AgentList,
   AgentReplay,
@@ -30,10 +30,24 @@ import {
   WebSocketMessageWriter,
 } from '../protocol/wsTransport';
 import type { Logger } from '../runtime/log';
+import { PeerSender } from './peerSender';
+import type { SendBudget } from './sendBudget';
 import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
 
 /** Consecutive invalid frames after which the connection is closed (policy violation). */
 export const MAX_INVALID_FRAMES = 100;
+
+export interface ConnectionLimits {
+  /** Bytes queued for this coordinator past which live events wait in the journal. */
+  sendBufferBytes: number;
+  /** The worker-wide bound on queued bytes; also this connection's hard limit. */
+  budget: SendBudget;
+}
+
+/** What the server keeps of a connection: a way to resume a stalled catch-up. */
+export interface ServedConnection {
+  poke(): void;
+}
 
 export function zodIssues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({
@@ -42,18 +56,31 @@ export function zodIssues(error: z.ZodError): { path: string; message: string }[
   }));
 }
 
+/**
+ * vscode-jsonrpc logs some messages with the frame they were about (a stray response's error
+ * object, an invalid message whole). Frames carry assignments and tool output: keep the
+ * first line, up to where any JSON starts.
+ */
+export function withoutContents(message: string): string {
+  const firstLine = message.split('\n', 1)[0] ?? '';
+  const json = firstLine.search(/[{[]/);
+  return (json < 0 ? firstLine : firstLine.slice(0, json)).slice(0, 200).trim();
+}
+
 export function serveConnection(
   socket: WebSocket,
   api: WorkerApi,
   log: Logger,
   remote: string,
-): void {
+  limits: ConnectionLimits,
+): ServedConnection {
   const id = nanoid(8);
-  let invalidInARow = 0;
   const reader = new WebSocketMessageReader(socket, {
-    onInvalidFrame: (frame) => {
+    // Counted in arrival order by the reader: a valid frame between bad ones resets it.
+    onInvalidFrame: (frame, inARow) => {
+      log.debug(`connection ${id}: invalid frame (code ${frame.code}, id ${String(frame.id)})`);
       sendInvalidFrameError(socket, frame);
-      if (++invalidInARow >= MAX_INVALID_FRAMES) {
+      if (inARow === MAX_INVALID_FRAMES) {
         log.warn(
           `connection ${id} (${remote}): ${MAX_INVALID_FRAMES} invalid frames in a row; closing it`,
         );
@@ -61,21 +88,30 @@ export function serveConnection(
       }
     },
   });
-  const writer = new WebSocketMessageWriter(socket);
+  const writer = new WebSocketMessageWriter(socket, {
+    hardLimitBytes: limits.budget.totalBytes,
+    onOverLimit: (queued) => {
+      log.warn(
+        `connection ${id} (${remote}): ${queued} bytes queued and not read; dropping it (it replays when it reconnects)`,
+      );
+      socket.terminate();
+    },
+  });
   const connection: MessageConnection = createMessageConnection(reader, writer, {
-    error: (message) => log.debug(`connection ${id}: ${message}`),
-    warn: (message) => log.debug(`connection ${id}: ${message}`),
+    error: (message) => log.debug(`connection ${id}: ${withoutContents(message)}`),
+    warn: (message) => log.debug(`connection ${id}: ${withoutContents(message)}`),
     info: () => undefined,
     log: () => undefined,
   });
   let peer: CoordinatorPeer | undefined;
+  let sender: PeerSender | undefined;
+  limits.budget.add(socket);
 
   const handle = <P extends z.ZodType, R extends z.ZodType>(
     spec: RequestSpec<P, R>,
     run: (params: z.infer<P>) => Promise<z.infer<R>>,
   ): void => {
     connection.onRequest(spec.method, async (raw: unknown) => {
-      invalidInARow = 0;
       if (!peer && spec.method !== WorkerHello.method) {
         return new ResponseError(
           ErrorCode.HelloRequired,
@@ -102,7 +138,7 @@ export function serveConnection(
         );
         return new ResponseError(
           ErrorCode.InternalError,
-          `The worker failed to handle ${spec.method}: ${error instanceof Error ? error.message : String(error)}`,
+          `The worker failed to handle ${spec.method}: ${errorMessage(error)}`,
         );
       }
     });
@@ -111,10 +147,16 @@ export function serveConnection(
   handle(WorkerHello, async (params) => {
     const result = await api.hello(params);
     if (!peer) {
-      peer = createPeer(id, connection, log);
+      sender = new PeerSender(writer, api.linesAfter, {
+        batches: params.capabilities?.eventBatches === true,
+        highWaterBytes: limits.sendBufferBytes,
+        log,
+        name: id,
+      });
+      peer = createPeer(id, connection, sender, limits.budget);
       api.attach(peer);
       log.info(
-        `coordinator ${params.client.name} ${params.client.version} connected from ${remote} (connection ${id})`,
+        `coordinator ${params.client.name} ${params.client.version} connected from ${remote} (connection ${id}${params.capabilities?.eventBatches ? ', event batches' : ''})`,
       );
     }
     return result;
@@ -125,32 +167,39 @@ export function serveConnection(
   handle(AgentDismiss, (p) => api.dismiss(p));
   handle(AgentList, (p) => api.list(p));
   handle(AgentReplay, (p) => api.replay(p));
-  connection.onRequest((method: string) => {
-    invalidInARow = 0;
-    return new ResponseError(
-      ErrorCode.MethodNotFound,
-      `Unknown method "${method}". This worker speaks protocol 1: worker/hello, agent/spawn, agent/send, agent/interrupt, agent/dismiss, agent/list, agent/replay.`,
-    );
-  });
-  connection.onNotification(() => {
-    invalidInARow = 0;
-  });
+  connection.onRequest(
+    (method: string) =>
+      new ResponseError(
+        ErrorCode.MethodNotFound,
+        `Unknown method "${method}". This worker speaks protocol 1: worker/hello, agent/spawn, agent/send, agent/interrupt, agent/dismiss, agent/list, agent/replay.`,
+      ),
+  );
+  connection.onNotification((method: string) =>
+    log.debug(`connection ${id}: ignored notification ${method.slice(0, 100)}`),
+  );
 
   socket.once('close', (code) => {
+    limits.budget.delete(socket);
+    sender?.dispose();
     if (peer) api.detach(peer);
     connection.dispose();
     log.info(`connection ${id} (${remote}) closed (${code})`);
   });
   connection.listen();
+  return { poke: () => sender?.poke() };
 }
 
-function createPeer(id: string, connection: MessageConnection, log: Logger): CoordinatorPeer {
+function createPeer(
+  id: string,
+  connection: MessageConnection,
+  sender: PeerSender,
+  budget: SendBudget,
+): CoordinatorPeer {
   return {
     id,
-    sendEvent(envelope) {
-      connection
-        .sendNotification(AgentEventNotification.method, envelope)
-        .catch((error: unknown) => log.debug(`connection ${id}: event not sent: ${String(error)}`));
+    sendEvents(batch, bytes) {
+      sender.offer(batch, bytes);
+      budget.enforce();
     },
     async requestPermission(params) {
       const answer: unknown = await connection.sendRequest(PermissionRequest.method, params);

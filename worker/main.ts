@@ -1,6 +1,7 @@
 // tavern-worker entry point: parse flags, start the runtime and the server, print the attach
 // URL, and shut down gracefully on SIGTERM/SIGINT.
 import { version as packageVersion } from '../package.json';
+import { errorMessage } from '../protocol/errors';
 import { parseCli } from './cli';
 import { createLogger, redact } from '../runtime/log';
 import { createWorkerRuntime } from './workerRuntime';
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     version: packageVersion,
     log,
     claudePath: config.claudePath,
+    fsyncMs: config.fsyncMs,
+    retentionDays: config.retentionDays,
   });
   await api.ready;
 
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
     allowOrigins: config.allowOrigins,
     heartbeatMs: config.heartbeatMs,
     maxPayloadBytes: config.maxPayloadBytes,
+    sendBufferBytes: config.sendBufferBytes,
+    sendBudgetBytes: config.sendBudgetBytes,
     api,
     log,
   });
@@ -94,8 +99,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `tavern-worker: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`tavern-worker: could not start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

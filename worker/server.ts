@@ -1,12 +1,14 @@
 // The worker's network face: an HTTP(S) server whose upgrade handler authenticates before
-// the WebSocket exists, a heartbeat that drops dead peers, and a frame size cap.
+// the WebSocket exists, a heartbeat that drops peers that neither answer nor read, bounded
+// send queues (per coordinator and worker-wide), and a frame size cap.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { serveConnection } from './connection';
+import { serveConnection, type ServedConnection } from './connection';
 import type { Logger } from '../runtime/log';
+import { SendBudget } from './sendBudget';
 import type { TlsMaterial } from './tls';
 import { UpgradeGuard } from './upgradeGuard';
 import type { WorkerApi } from './workerApi';
@@ -19,6 +21,10 @@ export interface WorkerServerOptions {
   allowOrigins: readonly string[];
   heartbeatMs: number;
   maxPayloadBytes: number;
+  /** Per coordinator: queued bytes past which live events wait in the journal. */
+  sendBufferBytes: number;
+  /** All coordinators together: past it the one furthest behind is dropped. */
+  sendBudgetBytes: number;
   api: WorkerApi;
   log: Logger;
 }
@@ -29,11 +35,25 @@ export interface WorkerServer {
   close(): Promise<void>;
 }
 
-/** A coordinator this far behind is dropped (it reconnects and replays from the journal). */
-const SLOW_PEER_LIMIT_BYTES = 256 * 1024 * 1024;
-const MISSED_PONGS_ALLOWED = 3;
 /** How long close() waits for coordinators to take their last frames and answer the close. */
 const CLOSE_GRACE_MS = 5_000;
+/**
+ * Heartbeats a coordinator may go without answering a ping AND without reading a byte
+ * before it is dropped. A busy coordinator still reads (or answers): it is never dropped
+ * for being busy. Its memory here is bounded meanwhile, so waiting costs little.
+ */
+export const SILENT_HEARTBEATS_ALLOWED = 30;
+/** A wrong token from a locked-out address waits this long for its 429 (slows guessing). */
+const TARPIT_MS = 1000;
+/** At most this many refused upgrades are held in the tarpit per address. */
+const TARPIT_PER_ADDRESS = 16;
+
+interface PeerState {
+  /** Heartbeats since it last answered a ping or read anything. */
+  silent: number;
+  lastQueued: number;
+  served: ServedConnection;
+}
 
 function reject(socket: Duplex, status: number, message: string, retryAfter?: number): void {
   const reason =
@@ -58,12 +78,16 @@ function reject(socket: Duplex, status: number, message: string, retryAfter?: nu
 export async function startWorkerServer(options: WorkerServerOptions): Promise<WorkerServer> {
   const { log, api } = options;
   const guard = new UpgradeGuard({ token: options.token, allowOrigins: options.allowOrigins });
+  const budget = new SendBudget(options.sendBudgetBytes, log);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes,
     perMessageDeflate: false,
   });
-  const alive = new Map<WebSocket, number>();
+  const peers = new Map<WebSocket, PeerState>();
+  const tarpit = new Map<Duplex, NodeJS.Timeout>();
+  const tarpitted = new Map<string, number>();
+  const refusals = new RefusalLog(log);
 
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
@@ -81,24 +105,46 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => log.debug(`upgrade socket error: ${error.message}`));
-    const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    const address = request.socket.remoteAddress ?? '?';
+    const remote = `${address}:${request.socket.remotePort ?? '?'}`;
     const verdict = guard.check(request);
     if (!verdict.ok) {
-      log.warn(`refused connection from ${remote}: HTTP ${verdict.status}`);
-      reject(
-        socket,
-        verdict.status ?? 401,
-        verdict.message ?? 'Refused.',
-        verdict.retryAfterSeconds,
-      );
+      refusals.note(address, verdict.status ?? 401);
+      const answer = (): void =>
+        reject(
+          socket,
+          verdict.status ?? 401,
+          verdict.message ?? 'Refused.',
+          verdict.retryAfterSeconds,
+        );
+      // A locked-out address waits for its answer: a guesser that waits for answers is
+      // slowed to one guess a second per held connection. The right token never waits.
+      const held = tarpitted.get(address) ?? 0;
+      if (verdict.status !== 429 || held >= TARPIT_PER_ADDRESS) return answer();
+      tarpitted.set(address, held + 1);
+      const timer = setTimeout(() => {
+        tarpit.delete(socket);
+        const left = (tarpitted.get(address) ?? 1) - 1;
+        if (left > 0) tarpitted.set(address, left);
+        else tarpitted.delete(address);
+        answer();
+      }, TARPIT_MS);
+      tarpit.set(socket, timer);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      alive.set(ws, 0);
-      ws.on('pong', () => alive.set(ws, 0));
+      const state: PeerState = {
+        silent: 0,
+        lastQueued: 0,
+        served: serveConnection(ws, api, log, remote, {
+          sendBufferBytes: options.sendBufferBytes,
+          budget,
+        }),
+      };
+      peers.set(ws, state);
+      ws.on('pong', () => (state.silent = 0));
       ws.on('error', (error) => log.warn(`connection from ${remote}: ${error.message}`));
-      ws.once('close', () => alive.delete(ws));
-      serveConnection(ws, api, log, remote);
+      ws.once('close', () => peers.delete(ws));
     });
   });
   server.on('clientError', (error, socket) => {
@@ -107,26 +153,22 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
   });
 
   const heartbeat = setInterval(() => {
-    for (const [ws, missed] of alive) {
-      if (missed >= MISSED_PONGS_ALLOWED) {
-        // A coordinator still draining what we sent is slow, not dead: its pong waits behind
-        // those frames. Drop it only when nothing is queued, or when it falls hopelessly behind.
-        const queued = ws.bufferedAmount;
-        if (queued > 0 && queued < SLOW_PEER_LIMIT_BYTES) {
-          log.debug(`a coordinator is ${queued} bytes behind; waiting for its pong`);
-          ws.ping();
-          continue;
-        }
+    for (const [ws, state] of peers) {
+      const queued = ws.bufferedAmount;
+      // Reading is a sign of life too: its pong may wait behind the frames it is reading.
+      if (queued < state.lastQueued) state.silent = 0;
+      state.lastQueued = queued;
+      if (state.silent >= SILENT_HEARTBEATS_ALLOWED) {
         log.warn(
-          queued > 0
-            ? `a coordinator fell ${queued} bytes behind; dropping its connection (it will replay)`
-            : 'a coordinator stopped answering pings; dropping its connection',
+          `a coordinator neither answered pings nor read anything for ${SILENT_HEARTBEATS_ALLOWED} heartbeats${queued > 0 ? ` (${queued} bytes waiting)` : ''}; dropping its connection (it replays when it reconnects)`,
         );
+        peers.delete(ws);
         ws.terminate();
         continue;
       }
-      alive.set(ws, missed + 1);
+      state.silent++;
       ws.ping();
+      state.served.poke();
     }
   }, options.heartbeatMs);
   heartbeat.unref();
@@ -161,6 +203,11 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
       ]);
       clearTimeout(grace);
       for (const ws of wss.clients) ws.terminate();
+      for (const [socket, timer] of tarpit) {
+        clearTimeout(timer);
+        socket.destroy();
+      }
+      tarpit.clear();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();
@@ -168,4 +215,28 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
       wss.close();
     },
   };
+}
+
+/**
+ * Refused upgrades, logged without letting a guesser flood the log: the first from an
+ * address, then at most one summary line a minute.
+ */
+class RefusalLog {
+  private readonly byAddress = new Map<string, { loggedAt: number; since: number }>();
+
+  constructor(private readonly log: Logger) {}
+
+  note(address: string, status: number): void {
+    const now = Date.now();
+    const entry = this.byAddress.get(address);
+    if (entry && now - entry.loggedAt < 60_000) {
+      entry.since++;
+      return;
+    }
+    const more =
+      entry && entry.since > 0 ? ` (${entry.since} more refused in the last minute)` : '';
+    this.log.warn(`refused connection from ${address}: HTTP ${status}${more}`);
+    this.byAddress.set(address, { loggedAt: now, since: 0 });
+    if (this.byAddress.size > 10_000) this.byAddress.clear();
+  }
 }

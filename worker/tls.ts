@@ -39,7 +39,7 @@ export async function selfSignedTls(stateDir: string, host: string): Promise<Tls
     algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames }],
   });
-  writeFileSync(certFile, pems.cert);
+  writeFileSync(certFile, pems.cert, { mode: 0o600 });
   writeFileSync(keyFile, pems.private, { mode: 0o600 });
   return { cert: pems.cert, key: pems.private, fingerprint: fingerprintOf(pems.cert) };
 }

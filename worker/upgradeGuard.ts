@@ -1,6 +1,9 @@
 // Decides, before any WebSocket upgrade, whether a request may become a coordinator
 // connection: bearer token (constant time), no tokens in query strings, browser Origins on
-// an allow list, and a lockout for addresses that keep failing.
+// an allow list, and a lockout for addresses that keep failing. The lockout never refuses
+// the right token: every local process shares 127.0.0.1, so refusing by address would let
+// any of them lock the extension out. Wrong tokens from a locked-out address get 429 (and
+// wait for it: see the tarpit in server.ts); the token's entropy is the defence.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -47,20 +50,22 @@ export class UpgradeGuard {
   }
 
   check(request: IncomingMessage): GuardVerdict {
+    const verdict = this.verify(request);
+    // The right token passes even from a locked-out address, and does not lift the lockout
+    // (a guesser sharing the address would get a fresh allowance each time).
+    if (verdict.ok || verdict.status !== 401) return verdict;
     const address = request.socket.remoteAddress ?? 'unknown';
-    const record = this.failures.get(address);
     const now = this.now();
-    if (record && record.lockedUntil > now) {
+    const lockedUntil = this.recordFailure(address, now);
+    if (lockedUntil > now) {
       return {
         ok: false,
         status: 429,
-        message: 'Too many failed attempts from this address; wait and retry with the right token.',
-        retryAfterSeconds: Math.ceil((record.lockedUntil - now) / 1000),
+        message:
+          'Too many failed attempts from this address: wrong tokens are refused for a while. The right token is still accepted.',
+        retryAfterSeconds: Math.ceil((lockedUntil - now) / 1000),
       };
     }
-    const verdict = this.verify(request);
-    if (verdict.ok) this.failures.delete(address);
-    else if (verdict.status === 401) this.recordFailure(address, now);
     return verdict;
   }
 
@@ -105,15 +110,18 @@ export class UpgradeGuard {
     return { ok: true };
   }
 
-  private recordFailure(address: string, now: number): void {
+  /** Counts a failure; returns until when the address is locked out (0: it is not). */
+  private recordFailure(address: string, now: number): number {
     let record = this.failures.get(address);
-    if (!record || now - record.firstAt > this.windowMs) {
+    if (!record || (record.lockedUntil <= now && now - record.firstAt > this.windowMs)) {
       record = { count: 0, firstAt: now, lockedUntil: 0 };
       this.failures.set(address, record);
     }
     record.count++;
-    if (record.count >= this.maxFailures) record.lockedUntil = now + this.lockoutMs;
+    // Once locked, every further wrong token keeps the lockout going.
+    if (record.count > this.maxFailures) record.lockedUntil = now + this.lockoutMs;
     if (this.failures.size > 10_000) this.prune(now);
+    return record.lockedUntil;
   }
 
   private prune(now: number): void {

@@ -1,7 +1,8 @@
 // The seam between the wire (worker/connection.ts: JSON-RPC, validation, errors) and the
 // agent runtime (runtime/). Params arrive already validated by zod.
-import type { AgentEventEnvelope } from '../protocol/agentEvents';
+import type { EncodedEnvelope } from '../runtime/eventEncoding';
 import type { PermissionPeer } from '../runtime/permissionBroker';
+import type { LinesAfter } from './peerSender';
 import type {
   AgentDismiss,
   AgentInterrupt,
@@ -16,7 +17,11 @@ import type {
 
 /** A coordinator connection as the runtime sees it (after a successful hello). */
 export interface CoordinatorPeer extends PermissionPeer {
-  sendEvent(envelope: AgentEventEnvelope): void;
+  /**
+   * One commit's durable envelopes (with their encoded lines), in order; `bytes`: the same
+   * lines as UTF-8, one Buffer per agent (see JournalStoreOptions.publish).
+   */
+  sendEvents(batch: readonly EncodedEnvelope[], bytes?: readonly Buffer[]): void;
 }
 
 export interface WorkerApi {
@@ -27,10 +32,12 @@ export interface WorkerApi {
   dismiss(params: ParamsOf<typeof AgentDismiss>): Promise<ResultOf<typeof AgentDismiss>>;
   list(params: ParamsOf<typeof AgentList>): Promise<ResultOf<typeof AgentList>>;
   replay(params: ParamsOf<typeof AgentReplay>): Promise<ResultOf<typeof AgentReplay>>;
+  /** Encoded durable events of an agent (live or dismissed), to catch a slow peer up. */
+  linesAfter: LinesAfter;
   /** A coordinator finished its hello: it gets live events and pending permission requests. */
   attach(peer: CoordinatorPeer): void;
   detach(peer: CoordinatorPeer): void;
-  /** SIGTERM: interrupt agents, flush journals. */
+  /** SIGTERM: interrupt agents, flush and sync journals, write records. */
   shutdown(): Promise<void>;
 }
 

@@ -1,20 +1,29 @@
-// The worker's agent runtime: the registry of agents, capacity, placement of cwd inside the
-// workdir, journals, fan-out to coordinators, and restore after a restart.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// The worker's agent runtime: the registry of live agents, capacity, placement of cwd inside
+// the workdir, journals (group commit, then fan-out to coordinators), and restore after a
+// restart, which never refuses to start: what it cannot read it reports and moves aside.
 import { hostname } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { nanoid } from 'nanoid';
-import type { AgentEventEnvelope } from '../protocol/agentEvents';
-import { ErrorCode } from '../protocol/errors';
-import { PROTOCOL_VERSION, type AgentInfo, type EngineStatus } from '../protocol/wire';
+import { ErrorCode, errorMessage } from '../protocol/errors';
+import {
+  PROTOCOL_VERSION,
+  type AgentInfo,
+  type EngineStatus,
+  type WorkerNotice,
+} from '../protocol/wire';
+import { Agent, type AgentSpec } from '../runtime/agent';
 import type { Engine } from '../runtime/engines/engine';
 import { createEngines } from '../runtime/engines/registry';
+import type { Journal } from '../runtime/journal';
+import { JournalStore } from '../runtime/journalStore';
 import type { Logger } from '../runtime/log';
-import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
-import { Agent, type AgentSpec } from '../runtime/agent';
-import { Journal } from '../runtime/journal';
 import { PermissionBroker } from '../runtime/permissionBroker';
-import { loadRecords, RecordWriter } from './agentRecords';
+import { RecordStore, type AgentRecord } from './agentRecords';
+import { lastJournalledState, orphanJournals, settleRestored } from './restore';
+import { RetiredAgents } from './retiredAgents';
+import { prepareStateDir } from './stateDir';
+import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
+import { resolveCwd, stableWorkerId } from './workdir';
 
 export interface WorkerRuntimeOptions {
   name: string;
@@ -26,14 +35,20 @@ export interface WorkerRuntimeOptions {
   log: Logger;
   /** --claude-path / env TAVERN_CLAUDE_PATH */
   claudePath: string | undefined;
+  /** --fsync-ms: how often written journals are fdatasynced (0: before every publish). */
+  fsyncMs?: number;
+  /** --retention-days: dismissed agents' journals are deleted this long after (default 14). */
+  retentionDays?: number;
   /** Override for tests; default from runtime/engines/registry.ts. */
   engines?: Engine[];
 }
 
 const REPLAY_CAP = 5_000;
+export const DEFAULT_RETENTION_DAYS = 14;
+const PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
 
 export interface WorkerRuntime extends WorkerApi {
-  /** Resolves when agents restored from the state dir are loaded. */
+  /** Resolves when agents restored from the state dir are loaded (never rejects). */
   readonly ready: Promise<void>;
   readonly workerId: string;
 }
@@ -46,30 +61,38 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       createEngines({ claudePath: options.claudePath, workdir: options.workdir, log })
     ).map((e) => [e.name, e]),
   );
+  /** Live agents (dismissed ones move to `retired`). */
   const agents = new Map<string, Agent>();
+  /** Restored agents that have not taken work since the restart: they hold no capacity. */
+  const uncounted = new Set<string>();
   const peers = new Set<CoordinatorPeer>();
+  const notices: WorkerNotice[] = [];
   const broker = new PermissionBroker(options.permissionTimeoutMs, log);
   const journalDir = options.stateDir ? join(options.stateDir, 'journal') : undefined;
-  const records = new RecordWriter(options.stateDir, log);
+  const journals = new JournalStore({
+    dir: journalDir,
+    log,
+    ...(options.fsyncMs !== undefined ? { fsyncMs: options.fsyncMs } : {}),
+    // Events reach coordinators only here: after the journal wrote them.
+    publish: (batch, bytes) => {
+      for (const peer of peers) peer.sendEvents(batch, bytes);
+    },
+  });
+  const records = new RecordStore(options.stateDir, log, options.fsyncMs === 0);
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const retired = new RetiredAgents(journals, records, retentionDays * 86_400_000, log);
   const workerId = stableWorkerId(options.stateDir);
-  const restoredIds = new Set<string>();
   let probes: Promise<EngineStatus[]> | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
 
-  const hooks = {
-    onEnvelope(envelope: AgentEventEnvelope): void {
-      for (const peer of peers) peer.sendEvent(envelope);
-    },
-    onChanged(): void {
-      records.schedule(() =>
-        [...agents.values()].map((a) => ({
-          spec: a.spec,
-          state: a.state,
-          reason: a.info().stateReason,
-          sessionId: a.sessionId,
-        })),
-      );
-    },
-  };
+  const recordOf = (agent: Agent): AgentRecord => ({
+    spec: agent.spec,
+    state: agent.state,
+    reason: agent.info().stateReason,
+    sessionId: agent.sessionId,
+    dismissedAt: undefined,
+  });
+  const hooks = { onChanged: (agent: Agent): void => records.save(recordOf(agent)) };
 
   for (const engine of engines.values()) {
     engine
@@ -79,35 +102,92 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       );
   }
 
+  function report(level: WorkerNotice['level'], message: string): void {
+    (level === 'warning' ? log.warn : log.info)(message);
+    notices.push({ level, message });
+  }
+
+  async function restoreOne(found: AgentRecord): Promise<void> {
+    let record = found;
+    const { spec } = record;
+    if (record.state === 'dismissed') {
+      retired.add(spec.agentId, spec.name, record.dismissedAt ?? Date.now());
+      return;
+    }
+    const { journal, problems, lost } = await journals.restore(spec.agentId);
+    if (problems.length > 0)
+      report('warning', `Agent ${spec.name} (${spec.agentId}): ${problems.join('; ')}.`);
+    // The journal is newer than the record when the worker died within a debounce.
+    const last = lastJournalledState(journal.recentLines()) ?? record;
+    if (last.state === 'dismissed') {
+      const dismissedAt = Date.now();
+      records.save({ ...record, state: 'dismissed', reason: last.reason, dismissedAt });
+      retired.add(spec.agentId, spec.name, dismissedAt, journal);
+      return;
+    }
+    record = { ...record, state: last.state, reason: last.reason };
+    const agent = new Agent(spec, journal, broker, hooks, log, {
+      state: record.state,
+      reason: record.reason,
+      sessionId: record.sessionId,
+    });
+    agents.set(agent.id, agent);
+    uncounted.add(agent.id);
+    if (lost) agent.emit({ kind: 'notice', level: 'warning', code: 'journal_lost', message: lost });
+    // A fresh engine session that resumes the old conversation (by its session id) on the
+    // next message: the agent takes work again instead of being a read-only record.
+    const engine = engines.get(spec.engine);
+    if (engine) agent.attachSessionLater(() => engine.createSession(agent.context([])));
+    settleRestored(agent, record);
+  }
+
   const ready = (async () => {
-    if (!options.stateDir || !journalDir) return;
-    for (const record of loadRecords(options.stateDir, log)) {
-      const journal = await Journal.restore(record.spec.agentId, journalDir, log);
-      const wasLive = record.state !== 'dismissed';
-      const agent = new Agent(record.spec, journal, broker, hooks, log, {
-        state: record.state,
-        reason: record.reason,
-        sessionId: record.sessionId,
-      });
-      agents.set(agent.id, agent);
-      restoredIds.add(agent.id);
-      // A fresh engine session that resumes the old conversation (by its session id) on the
-      // next message: the agent takes work again instead of being a read-only record.
-      const engine = engines.get(record.spec.engine);
-      if (wasLive && engine)
-        agent.attachSessionLater(() => engine.createSession(agent.context([])));
-      // Its engine process did not survive the restart: say so in its journal.
-      if (
-        wasLive &&
-        record.state !== 'interrupted' &&
-        record.state !== 'done' &&
-        record.state !== 'failed'
-      ) {
-        agent.setState('interrupted', 'worker restarted');
+    if (!options.stateDir || !journalDir) {
+      await journals.start();
+      return;
+    }
+    notices.push(...(await prepareStateDir(options.stateDir, log)));
+    const previous = await journals.start();
+    if (previous.kind === 'crash-after-reboot')
+      report(
+        'warning',
+        'The worker did not stop cleanly before the machine restarted: events that had not reached the disk are lost (each affected agent says so in its transcript).',
+      );
+    const loaded = await records.load();
+    notices.push(...loaded.notices);
+    for (const record of loaded.records) {
+      try {
+        await restoreOne(record);
+      } catch (error) {
+        report(
+          'warning',
+          `Agent ${record.spec.name} (${record.spec.agentId}) could not be restored: ${errorMessage(error)}. Its files stay in ${options.stateDir}.`,
+        );
       }
     }
-    if (agents.size > 0) log.info(`restored ${agents.size} agent(s) from ${options.stateDir}`);
-  })();
+    const orphans = await orphanJournals(journalDir, (id) => agents.has(id) || retired.has(id));
+    for (const orphan of orphans) retired.add(orphan.agentId, '(no record)', orphan.modifiedAt);
+    if (orphans.length > 0)
+      report(
+        'warning',
+        `${orphans.length} journal(s) in ${journalDir} have no agent record (${orphans
+          .slice(0, 3)
+          .map((o) => o.agentId)
+          .join(
+            ', ',
+          )}${orphans.length > 3 ? ', ...' : ''}); they stay replayable and are pruned with dismissed agents.`,
+      );
+    await retired.prune();
+    pruneTimer = setInterval(() => void retired.prune(), PRUNE_EVERY_MS);
+    pruneTimer.unref();
+    if (agents.size > 0 || retired.size > 0)
+      log.info(
+        `restored ${agents.size} agent(s) (${retired.size} dismissed, replayable) from ${options.stateDir}`,
+      );
+  })().catch((error: unknown) => {
+    // Restore never refuses to start: the worker runs with what it could read.
+    report('warning', `Restoring agents from ${options.stateDir} failed: ${errorMessage(error)}.`);
+  });
 
   function probeEngines(): Promise<EngineStatus[]> {
     probes ??= Promise.all(
@@ -122,44 +202,40 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     return probes;
   }
 
+  function unknownAgent(agentId: string): WorkerError {
+    return new WorkerError(
+      ErrorCode.UnknownAgent,
+      `Unknown agent "${agentId}" on worker ${options.name}. List agents with agent/list; it may have been summoned on another worker.`,
+    );
+  }
+
   function getAgent(agentId: string): Agent {
     const agent = agents.get(agentId);
-    if (!agent) {
-      throw new WorkerError(
-        ErrorCode.UnknownAgent,
-        `Unknown agent "${agentId}" on worker ${options.name}. List agents with agent/list; it may have been summoned on another worker.`,
-      );
-    }
+    if (!agent) throw unknownAgent(agentId);
     return agent;
   }
 
-  // Agents restored after a restart have no engine process, so they hold no capacity.
+  async function journalOf(agentId: string): Promise<Journal | undefined> {
+    return agents.get(agentId)?.journal ?? (await retired.journal(agentId));
+  }
+
+  /** Agents holding a capacity slot: live ones, except restored ones that took no work yet. */
   function activeCount(): number {
     let count = 0;
     for (const agent of agents.values())
-      if (agent.state !== 'dismissed' && !restoredIds.has(agent.id)) count++;
+      if (agent.state !== 'dismissed' && !uncounted.has(agent.id)) count++;
     return count;
   }
 
-  function resolveCwd(cwd: string | undefined): string {
-    const workdir = resolve(options.workdir);
-    const target = resolve(workdir, cwd ?? '.');
-    const rel = relative(workdir, target);
-    if (rel.startsWith('..') || isAbsolute(rel)) {
+  function assertRoom(): void {
+    const running = activeCount();
+    if (running >= options.maxAgents) {
       throw new WorkerError(
-        ErrorCode.InvalidParams,
-        `cwd "${cwd}" is outside this worker's workdir ${workdir}. Give a path inside it, or start the worker with --workdir pointing higher.`,
-        { issues: [{ path: 'cwd', message: 'outside workdir' }] },
+        ErrorCode.Capacity,
+        `Worker ${options.name} is full: ${running} of ${options.maxAgents} agents running. Dismiss one, attach another worker, or start this one with --max-agents N.`,
+        { running, maxAgents: options.maxAgents },
       );
     }
-    if (!existsSync(target) || !statSync(target).isDirectory()) {
-      throw new WorkerError(
-        ErrorCode.InvalidParams,
-        `cwd "${cwd}" does not exist on worker ${options.name} (resolved to ${target}). Create it first or pick another folder.`,
-        { issues: [{ path: 'cwd', message: 'no such directory' }] },
-      );
-    }
-    return target;
   }
 
   return {
@@ -186,6 +262,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         engines: await probeEngines(),
         maxAgents: options.maxAgents,
         agents: [...agents.values()].map((a) => a.info()),
+        ...(notices.length > 0 ? { notices } : {}),
       };
     },
 
@@ -200,19 +277,12 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           { engine: params.engine },
         );
       }
-      const running = activeCount();
-      if (running >= options.maxAgents) {
-        throw new WorkerError(
-          ErrorCode.Capacity,
-          `Worker ${options.name} is full: ${running} of ${options.maxAgents} agents running. Dismiss one, attach another worker, or start this one with --max-agents N.`,
-          { running, maxAgents: options.maxAgents },
-        );
-      }
+      assertRoom();
       const agentId = params.agentId ?? nanoid(12);
-      if (agents.has(agentId)) {
+      if (agents.has(agentId) || retired.has(agentId)) {
         throw new WorkerError(
           ErrorCode.InvalidParams,
-          `An agent with id "${agentId}" already exists on this worker. Omit agentId to get a fresh one.`,
+          `An agent with id "${agentId}" already exists on this worker${retired.has(agentId) ? ' (dismissed; its journal is kept)' : ''}. Omit agentId to get a fresh one.`,
           { issues: [{ path: 'agentId', message: 'already exists' }] },
         );
       }
@@ -220,7 +290,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         agentId,
         name: params.name,
         engine: params.engine,
-        cwd: resolveCwd(params.cwd),
+        cwd: resolveCwd(options.workdir, params.cwd, options.name),
         permissionMode: params.permissionMode ?? 'default',
         model: params.model,
         assignment: params.assignment,
@@ -229,20 +299,51 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         createdAt: Date.now(),
         ...(params.projectSettings ? { projectSettings: true } : {}),
       };
-      const journal = new Journal(agentId, journalDir, log);
+      let journal: Journal;
+      try {
+        journal = journals.create(agentId);
+      } catch (error) {
+        throw new WorkerError(ErrorCode.InvalidParams, errorMessage(error), {
+          issues: [{ path: 'agentId', message: 'already exists' }],
+        });
+      }
+      // On disk before the agent emits anything (see RecordStore.createNow).
+      try {
+        records.createNow({
+          spec,
+          state: 'summoned',
+          reason: undefined,
+          sessionId: undefined,
+          dismissedAt: undefined,
+        });
+      } catch (error) {
+        journals.discard(journal);
+        throw new WorkerError(
+          ErrorCode.InternalError,
+          `Worker ${options.name} could not write the agent's record: ${errorMessage(error)}. Check the space and permissions of its --state-dir.`,
+        );
+      }
       const agent = new Agent(spec, journal, broker, hooks, log);
       agents.set(agentId, agent);
       agent.announce();
       agent.attachSession(engine.createSession(agent.context([])));
-      hooks.onChanged();
       log.info(
         `spawned agent ${spec.name} (${agentId}) on the ${spec.engine} engine in ${spec.cwd}`,
       );
       if (params.assignment) agent.send(params.assignment, 'assignment');
+      // Answer once its first events are published: a coordinator learns of the agent (and
+      // counts it) before it learns the spawn succeeded, as it always has.
+      await journal.untilDurable();
       return { agentId };
     },
 
     async send(params) {
+      if (retired.has(params.agentId)) {
+        throw new WorkerError(
+          ErrorCode.IllegalState,
+          `Agent ${retired.nameOf(params.agentId)} was dismissed; summon a new agent to continue.`,
+        );
+      }
       const agent = getAgent(params.agentId);
       if (agent.state === 'dismissed') {
         throw new WorkerError(
@@ -250,19 +351,40 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           `Agent ${agent.spec.name} was dismissed; summon a new agent to continue.`,
         );
       }
+      // A restored agent takes a capacity slot again when it takes work.
+      if (uncounted.has(agent.id)) {
+        assertRoom();
+        uncounted.delete(agent.id);
+      }
       agent.send(params.text, params.from);
       return {};
     },
 
     async interrupt(params) {
+      if (retired.has(params.agentId)) return {};
       await getAgent(params.agentId).interrupt();
       return {};
     },
 
     async dismiss(params) {
+      if (retired.has(params.agentId)) return {};
       const agent = getAgent(params.agentId);
       await agent.dismiss();
+      agents.delete(agent.id);
+      uncounted.delete(agent.id);
+      const dismissedAt = Date.now();
+      retired.add(agent.id, agent.spec.name, dismissedAt, agent.journal);
       log.info(`dismissed agent ${agent.spec.name} (${agent.id})`);
+      // Answer once the dismissal is on disk. The slim record of a dismissed agent is
+      // enough to refuse its messages and to prune it later.
+      await Promise.all([
+        records.saveNow({
+          ...recordOf(agent),
+          spec: { ...agent.spec, assignment: undefined, systemPrompt: undefined },
+          dismissedAt,
+        }),
+        agent.journal.untilDurable(),
+      ]);
       return {};
     },
 
@@ -272,10 +394,16 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     },
 
     async replay(params) {
-      const agent = getAgent(params.agentId);
+      const journal = await journalOf(params.agentId);
+      if (!journal) throw unknownAgent(params.agentId);
       const limit = Math.min(params.limit ?? REPLAY_CAP, REPLAY_CAP);
-      const { events, more } = await agent.journal.replay(params.afterSeq, limit);
-      return { events, lastSeq: agent.journal.lastSeq, more };
+      const { events, more } = await journal.replay(params.afterSeq, limit);
+      return { events, lastSeq: journal.lastSeq, more };
+    },
+
+    async linesAfter(agentId, afterSeq, maxBytes) {
+      const journal = await journalOf(agentId);
+      return journal?.linesAfter(afterSeq, maxBytes, REPLAY_CAP);
     },
 
     attach(peer) {
@@ -289,32 +417,14 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     },
 
     async shutdown() {
+      clearInterval(pruneTimer);
       broker.dispose();
       await Promise.all([...agents.values()].filter((a) => a.busy).map((a) => a.interrupt()));
-      await Promise.all([...agents.values()].map((a) => a.journal.flush()));
-      records.writeNow(
-        [...agents.values()].map((a) => ({
-          spec: a.spec,
-          state: a.state,
-          reason: a.info().stateReason,
-          sessionId: a.sessionId,
-        })),
-      );
+      for (const agent of agents.values()) records.save(recordOf(agent));
+      await journals.flush();
+      await records.flush();
+      await journals.close();
       await Promise.all([...engines.values()].map((e) => e.dispose?.().catch(() => undefined)));
     },
   };
-}
-
-function stableWorkerId(stateDir: string | undefined): string {
-  if (!stateDir) return nanoid(12);
-  const file = join(stateDir, 'worker-id');
-  try {
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-    mkdirSync(stateDir, { recursive: true });
-    const id = nanoid(12);
-    writeFileSync(file, id + '\n');
-    return id;
-  } catch {
-    return nanoid(12);
-  }
 }

@@ -49,8 +49,13 @@ export interface EngineContext {
   readonly projectSettings: boolean;
   /** Extra tools beyond the engine's own (`report` is offered to every `agent`). */
   readonly tools: readonly EngineTool[];
-  /** Journal an event and fan it out. `state` events are the runtime's: never emit them. */
+  /** Journal an event (published once written). `state` events are the runtime's: never emit them. */
   emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
+  /**
+   * Resolves when the journal can take more events: at once, unless events come faster
+   * than the disk takes them. Await it where the engine can pause (between chunks).
+   */
+  drain?(): Promise<void>;
   /**
    * Asks the coordinator; the agent shows `waiting` until answered. Waits for a coordinator
    * to (re)connect; denies with a clear message after the worker's permission timeout, or

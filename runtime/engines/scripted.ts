@@ -134,8 +134,10 @@ class ScriptedSession implements EngineSession {
         for (let i = 0; i < count; i++) {
           if (signal.aborted) throw new Interrupted();
           ctx.emit({ kind: 'text', text: chunk });
-          if ((i + 1) % YIELD_EVERY === 0)
+          if ((i + 1) % YIELD_EVERY === 0) {
             await new Promise<void>((resolve) => setImmediate(resolve));
+            await ctx.drain?.();
+          }
         }
         return undefined;
       }

@@ -129,6 +129,51 @@ describe('bad input', () => {
     await bystanderStillWorks();
   });
 
+  it('counts invalid frames in arrival order: 60 bad, 1 good, 60 bad in one burst keep it open', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    const burst = [
+      ...Array.from({ length: 60 }, (_, i) => `bad ${i}`),
+      JSON.stringify({ jsonrpc: '2.0', id: 'good', method: 'agent/list', params: {} }),
+      ...Array.from({ length: 60 }, (_, i) => `bad again ${i}`),
+    ];
+    for (const frame of burst) p.ws.send(frame);
+    let errors = 0;
+    let good = false;
+    while (errors < 120 || !good) {
+      const m = await p.next();
+      if (m.id === 'good') good = true;
+      else if (m.error) errors++;
+    }
+    expect((await p.call('agent/list', {})).result).toHaveProperty('agents');
+    expect(p.ws.readyState).toBe(p.ws.OPEN);
+  });
+
+  it('turns an event that cannot be encoded into an error event with the same seq; replay keeps working', async () => {
+    const p = await openRaw(w);
+    await hello(p);
+    const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+    const spawned = await p.call('agent/spawn', {
+      name: 'Deep',
+      engine: 'scripted',
+      assignment: `[[tool deep ${deep}]] [[done survived]]`,
+    });
+    const agentId = (spawned.result as { agentId: string }).agentId;
+    let events: { seq: number; event: { kind: string; code?: string; state?: string } }[] = [];
+    for (;;) {
+      const replay = (await p.call('agent/replay', { agentId, afterSeq: 0 })).result as {
+        events: typeof events;
+      };
+      events = replay.events;
+      if (events.some((e) => e.event.kind === 'state' && e.event.state === 'done')) break;
+    }
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const replaced = events.find((e) => e.event.code === 'unencodable_event');
+    expect(replaced?.event).toMatchObject({ kind: 'error' });
+    expect(events[events.indexOf(replaced!) + 1]?.event.kind).toBe('tool_result');
+    await bystanderStillWorks();
+  });
+
   it('refuses a cwd outside the workdir', async () => {
     const p = await openRaw(w);
     await hello(p);
@@ -137,5 +182,27 @@ describe('bad input', () => {
     expect(String((r.error as { message: string }).message)).toMatch(
       /outside this worker's workdir/,
     );
+  });
+});
+
+describe('debug logging', () => {
+  it('names the method and id of frames, never what they carried', async () => {
+    const w = await startWorker({ args: ['--log-level', 'debug'] });
+    try {
+      const p = await openRaw(w);
+      await hello(p);
+      const secret = 'TOP-SECRET-ASSIGNMENT-7f3a';
+      p.ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: 1, message: secret } }));
+      p.ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'agent/whisper', params: { secret } }));
+      p.ws.send(`{"jsonrpc":"2.0","id":77,"method":"agent/send","params":{"text":"${secret}"`);
+      expect(await p.next()).toMatchObject({ error: { code: ErrorCode.ParseError } });
+      await p.call('agent/list', {});
+      const log = w.stderr();
+      expect(log).toMatch(/ignored notification agent\/whisper/);
+      expect(log).toMatch(/Received response message without id/);
+      expect(log).not.toContain(secret);
+    } finally {
+      await w.kill();
+    }
   });
 });

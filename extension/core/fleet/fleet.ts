@@ -11,7 +11,7 @@ import { formatAttachUrl } from '../workers/attachUrl';
 import type { WorkerPool } from '../workers/workerPool';
 import type { FleetSpec } from './fleetSpec';
 import { KubeAccess, loadKubeConfig } from './kubeAccess';
-import { describeKubeError, FleetError, messageOf } from './kubeErrors';
+import { describeKubeError, FleetError, errorMessage } from './kubeErrors';
 import { PodForwarder } from './podForwarder';
 import { describeFleet } from './fleetStatus';
 import { viewPod, type PodView } from './podView';
@@ -164,7 +164,7 @@ export class Fleet {
       } catch (error) {
         throw new FleetError(
           'config',
-          `Secret "${tlsSecret.name}" key "${tlsSecret.key ?? 'tls.crt'}" is not a PEM certificate: ${messageOf(error)}`,
+          `Secret "${tlsSecret.name}" key "${tlsSecret.key ?? 'tls.crt'}" is not a PEM certificate: ${errorMessage(error)}`,
         );
       }
     }
@@ -236,12 +236,12 @@ export class Fleet {
       this.log('info', `attached pod ${name} (${slot.route})`);
       if (slot.pod.terminating) this.pool.setDraining(id, true);
     } catch (error) {
-      slot.lastError = slot.forwarder?.lastError ?? messageOf(error);
+      slot.lastError = slot.forwarder?.lastError ?? errorMessage(error);
       if (this.slots.get(name) !== slot || this.disposed) return;
       const delay = slot.backoff.next();
       this.log('warn', `pod ${name}: ${slot.lastError} (retrying in ${delay} ms)`);
       // The token may have been rotated: read it again before the next try.
-      if (/HTTP 401/.test(messageOf(error)) && this.access)
+      if (/HTTP 401/.test(errorMessage(error)) && this.access)
         await this.readSecrets(this.access).catch(() => undefined);
       slot.retry = setTimeout(() => {
         slot.retry = undefined;
@@ -324,7 +324,7 @@ export class Fleet {
         ? error
         : this.access
           ? describeKubeError(error, this.access.call('list', 'pods'))
-          : new FleetError('other', messageOf(error));
+          : new FleetError('other', errorMessage(error));
     this.error = described;
     clearTimeout(this.retryTimer);
     if (again && !described.needsUser) {

@@ -12,7 +12,7 @@ import {
   type Informer,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { describeKubeError, FleetError, messageOf, type KubeCall } from './kubeErrors';
+import { describeKubeError, FleetError, errorMessage, type KubeCall } from './kubeErrors';
 
 export interface KubeConfigSource {
   /** An explicit file (the fleet's `kubeconfig`). */
@@ -56,7 +56,7 @@ export function loadKubeConfig(source: KubeConfigSource): { kc: KubeConfig; file
   } catch (error) {
     throw new FleetError(
       'no-kubeconfig',
-      `The kubeconfig ${files.join(', ')} could not be read: ${messageOf(error)}`,
+      `The kubeconfig ${files.join(', ')} could not be read: ${errorMessage(error)}`,
     );
   }
   const contexts = kc.getContexts().map((c) => c.name);

@@ -30,7 +30,7 @@ export class FleetError extends Error {
   }
 }
 
-export function messageOf(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -131,7 +131,7 @@ export function describeKubeError(error: unknown, call: KubeCall): FleetError {
     );
   }
   const code = networkCode(error);
-  const text = messageOf(error);
+  const text = errorMessage(error);
   if ((code && NETWORK_CODES.has(code)) || /socket hang up|timed? ?out|network/i.test(text)) {
     return new FleetError(
       'unreachable',

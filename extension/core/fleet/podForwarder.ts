@@ -6,7 +6,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
-import { describeKubeError, messageOf } from './kubeErrors';
+import { describeKubeError, errorMessage } from './kubeErrors';
 
 export interface PodForwarderOptions {
   kc: KubeConfig;
@@ -106,7 +106,7 @@ export class PodForwarder {
           server: this.options.server,
         });
         this.lastError = described.message;
-        log(`port-forward to ${pod}: ${described.message} (${messageOf(error)})`);
+        log(`port-forward to ${pod}: ${described.message} (${errorMessage(error)})`);
         socket.destroy();
       });
   }

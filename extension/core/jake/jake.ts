@@ -15,7 +15,7 @@ import type {
 } from '../../../protocol/wire';
 import { Agent, type AgentHooks, type AgentSpec } from '../../../runtime/agent';
 import type { Engine } from '../../../runtime/engines/engine';
-import { Journal } from '../../../runtime/journal';
+import { JournalStore } from '../../../runtime/journalStore';
 import type { Logger } from '../../../runtime/log';
 import { PermissionBroker, type PermissionPeer } from '../../../runtime/permissionBroker';
 import type { Coordinator } from '../coordinator/coordinator';
@@ -48,6 +48,7 @@ export class Jake {
   private readonly record: AgentRecord;
   private readonly agent: Agent;
   private readonly broker: PermissionBroker;
+  private readonly journals: JournalStore;
   private readonly spec: AgentSpec;
   /** His engine session, made before his first turn (once project settings are decided). */
   private session: Promise<void> | undefined;
@@ -75,9 +76,16 @@ export class Jake {
     const log: Logger = { debug: say, info: say, warn: say, error: say };
     this.broker = new PermissionBroker(options.permissionTimeoutMs ?? 600_000, log);
     this.broker.attach(this.humanPeer());
-    const journal = new Journal(JAKE_ID, undefined, log, undefined, this.record.lastSeq);
+    // His events are published per tick, like any agent's; they are kept in .tavern/jake/.
+    this.journals = new JournalStore({
+      dir: undefined,
+      log,
+      publish: (batch) => {
+        for (const { envelope } of batch) this.onEnvelope(envelope);
+      },
+    });
+    const journal = this.journals.create(JAKE_ID, this.record.lastSeq);
     const hooks: AgentHooks = {
-      onEnvelope: (envelope) => this.onEnvelope(envelope),
       onChanged: (agent) => {
         this.record.state = agent.state;
         this.record.stateReason = agent.info().stateReason;
@@ -187,6 +195,7 @@ export class Jake {
     for (const s of this.subscriptions.splice(0)) s.dispose();
     this.broker.dispose();
     await this.agent.stop();
+    await this.journals.flush();
     this.save();
     this.events.dispose();
     this.permissions.dispose();

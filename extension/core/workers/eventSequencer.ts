@@ -1,7 +1,8 @@
 // Delivers each agent's events exactly once and in seq order, whatever the network did:
 // duplicates (live + replay overlap) are dropped, and a gap (events missed while
 // disconnected, or an agent first seen mid-stream) is filled by replaying from the worker
-// before anything newer is delivered.
+// before anything newer is delivered. A replay is the worker's whole record: when it skips
+// seqs (a journal that lost events, said by a notice in it), the stream moves past them.
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 
 export type ReplayPage = (
@@ -11,6 +12,8 @@ export type ReplayPage = (
 
 interface AgentStream {
   last: number;
+  /** Its `dismissed` state was delivered: nothing more will come. */
+  ended: boolean;
   syncing: Promise<void> | undefined;
   buffer: AgentEventEnvelope[];
 }
@@ -49,6 +52,11 @@ export class EventSequencer {
     return [...this.streams.keys()];
   }
 
+  /** Whether the agent's stream ended (it was dismissed). */
+  ended(agentId: string): boolean {
+    return this.streams.get(agentId)?.ended ?? false;
+  }
+
   /** A live event from the worker. */
   accept(envelope: AgentEventEnvelope): void {
     const stream = this.stream(envelope.agentId);
@@ -58,8 +66,7 @@ export class EventSequencer {
     }
     if (envelope.seq <= stream.last) return;
     if (envelope.seq === stream.last + 1) {
-      stream.last = envelope.seq;
-      this.deliver(envelope);
+      this.deliverTo(stream, envelope);
       return;
     }
     this.hold(stream, envelope);
@@ -87,7 +94,9 @@ export class EventSequencer {
     try {
       for (;;) {
         const page = await this.replayPage(agentId, stream.last);
-        for (const envelope of page.events) this.deliverIfNext(stream, envelope);
+        // The worker has nothing between its replayed events: a skipped seq is lost for good.
+        for (const envelope of page.events)
+          if (envelope.seq > stream.last) this.deliverTo(stream, envelope);
         if (!page.more || page.events.length === 0) return true;
       }
     } catch (error) {
@@ -110,15 +119,20 @@ export class EventSequencer {
   }
 
   private deliverIfNext(stream: AgentStream, envelope: AgentEventEnvelope): void {
-    if (envelope.seq !== stream.last + 1) return;
+    if (envelope.seq === stream.last + 1) this.deliverTo(stream, envelope);
+  }
+
+  private deliverTo(stream: AgentStream, envelope: AgentEventEnvelope): void {
     stream.last = envelope.seq;
+    if (envelope.event.kind === 'state' && envelope.event.state === 'dismissed')
+      stream.ended = true;
     this.deliver(envelope);
   }
 
   private stream(agentId: string): AgentStream {
     let stream = this.streams.get(agentId);
     if (!stream) {
-      stream = { last: 0, syncing: undefined, buffer: [] };
+      stream = { last: 0, ended: false, syncing: undefined, buffer: [] };
       this.streams.set(agentId, stream);
     }
     return stream;

@@ -10,11 +10,12 @@ import {
 } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import type { z } from 'zod';
-import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
-import { ErrorCode } from '../../../protocol/errors';
+import { AgentEventEnvelopeSchema, type AgentEventEnvelope } from '../../../protocol/agentEvents';
+import { ErrorCode, errorMessage } from '../../../protocol/errors';
 import {
   AgentDismiss,
   AgentEventNotification,
+  AgentEventsNotification,
   AgentInterrupt,
   AgentList,
   AgentReplay,
@@ -254,9 +255,17 @@ export class WorkerClient {
       new WebSocketMessageWriter(socket),
     );
     this.connection = connection;
-    connection.onNotification(AgentEventNotification.method, (params: AgentEventEnvelope) =>
-      this.sequencer.accept(params),
+    connection.onNotification(AgentEventNotification.method, (params: unknown) =>
+      this.acceptEvent(params),
     );
+    connection.onNotification(AgentEventsNotification.method, (params: unknown) => {
+      const events = (params as { events?: unknown } | undefined)?.events;
+      if (!Array.isArray(events)) {
+        this.log(`${this.displayName()} sent an agent/events notification without events; dropped`);
+        return;
+      }
+      for (const envelope of events) this.acceptEvent(envelope);
+    });
     connection.onNotification(PermissionSettled.method, (params: PermissionSettledParams) =>
       this.settledEmitter.fire(params),
     );
@@ -289,6 +298,7 @@ export class WorkerClient {
         await connection.sendRequest(WorkerHello.method, {
           protocolVersion: PROTOCOL_VERSION,
           client: { name: this.options.clientName, version: this.options.clientVersion },
+          capabilities: { eventBatches: true },
         }),
       );
     } catch (error) {
@@ -300,7 +310,7 @@ export class WorkerClient {
         ? error
         : new WorkerConnectError(
             'closed',
-            `Handshake with ${this.where()} failed: ${error instanceof Error ? error.message : String(error)}`,
+            `Handshake with ${this.where()} failed: ${errorMessage(error)}`,
           );
     }
     if (this.helloValue && hello.workerId !== this.helloValue.workerId) {
@@ -317,12 +327,30 @@ export class WorkerClient {
     this.startHeartbeat(socket);
     this.setStatus('connected');
     this.helloEmitter.fire(hello);
-    // Catch up on everything missed: agents we track and agents the worker has.
-    const ids = new Set([...this.sequencer.trackedAgents(), ...hello.agents.map((a) => a.agentId)]);
+    // Catch up on everything missed: agents the worker has that we are behind on, and
+    // agents we track that it no longer lists (dismissed meanwhile: their journals replay).
+    const listed = new Set(hello.agents.map((a) => a.agentId));
     const behind = hello.agents
       .filter((a) => a.lastSeq > this.sequencer.lastSeq(a.agentId))
       .map((a) => a.agentId);
-    await Promise.all(behind.filter((id) => ids.has(id)).map((id) => this.sequencer.sync(id)));
+    const gone = this.sequencer
+      .trackedAgents()
+      .filter((id) => !listed.has(id) && !this.sequencer.ended(id));
+    await Promise.all([...behind, ...gone].map((id) => this.sequencer.sync(id)));
+  }
+
+  /** Events are checked once, here, where they enter the process; invalid ones go no further. */
+  private acceptEvent(raw: unknown): void {
+    const parsed = AgentEventEnvelopeSchema.safeParse(raw);
+    if (parsed.success) {
+      this.sequencer.accept(parsed.data);
+      return;
+    }
+    const issue = parsed.error.issues[0];
+    const seq = (raw as { seq?: unknown } | undefined)?.seq;
+    this.log(
+      `${this.displayName()} sent an invalid agent event${typeof seq === 'number' ? ` (seq ${seq})` : ''}; dropped: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    );
   }
 
   private startHeartbeat(socket: WebSocket): void {
@@ -374,7 +402,7 @@ export class WorkerClient {
     const delay = this.backoff.next();
     this.reconnectTimer = setTimeout(() => {
       this.open().catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.lastErrorValue = message;
         if (error instanceof WorkerConnectError && error.fatal) {
           this.log(`not reconnecting to ${this.where()}: ${message}`);

@@ -150,6 +150,8 @@ class AnthropicSession implements EngineSession {
       for await (const event of stream) {
         if (signal.aborted) throw new Anthropic.APIUserAbortError();
         stopReason = this.apply(event, blocks, partialJson, totals) ?? stopReason;
+        // The next chunk is read once the journal keeps up (bounded memory).
+        await this.ctx.drain?.();
       }
     } finally {
       signal.removeEventListener('abort', stop);

@@ -151,6 +151,8 @@ class ClaudeSession implements EngineSession {
     let sawInit = false;
     try {
       for await (const message of await active.ready) {
+        // Reading the next message waits while the journal is far behind (bounded memory).
+        await this.ctx.drain?.();
         if (message.type === 'result' && this.onFirstTurnEnd) {
           this.onFirstTurnEnd();
           this.onFirstTurnEnd = undefined;
