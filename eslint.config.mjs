@@ -38,6 +38,7 @@ export default tseslint.config(
         setInterval: 'readonly',
         clearInterval: 'readonly',
         setImmediate: 'readonly',
+        clearImmediate: 'readonly',
         Buffer: 'readonly',
         URL: 'readonly',
         fetch: 'readonly',

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     permissionMode: 'default',
     systemPrompt: undefined,
     resumeSessionId: undefined,
+    role: 'agent',
+    projectSettings: false,
     tools: [],
     emit: () => undefined,
     requestPermission: () => Promise.resolve({ decision: 'allow' }),

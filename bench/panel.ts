@@ -18,8 +18,6 @@ interface Paint {
   paintMs: number;
   /** Until every chunk of the page is checked and shown (transcriptPages.ts). */
   completeMs: number;
-  validateMs: number;
-  drawMs: number;
   rows: number;
   nodes: number;
 }
@@ -47,12 +45,6 @@ async function paint(page: Page, events: AgentEventEnvelope[]): Promise<Paint> {
     window.postMessage(message, '*');
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     const paintMs = performance.now() - t0;
-    const measure = (name: string): number =>
-      performance.getEntriesByName(name).at(-1)?.duration ?? NaN;
-    const figures = {
-      validateMs: measure('tavern:validate'),
-      drawMs: measure('tavern:draw'),
-    };
     const transcript = document.querySelector('.transcript');
     while (transcript?.getAttribute('aria-busy') === 'true')
       await new Promise((r) => setTimeout(r, 1));
@@ -61,7 +53,6 @@ async function paint(page: Page, events: AgentEventEnvelope[]): Promise<Paint> {
       deliverMs,
       paintMs,
       completeMs,
-      ...figures,
       rows: document.querySelectorAll('.transcript .items > *').length,
       nodes: document.querySelectorAll('*').length,
     };
@@ -193,8 +184,6 @@ async function main(): Promise<void> {
     {
       case: '10,000 events in one message',
       'first paint ms': fullPaint,
-      'validate ms': pick(runs.full, 'validateMs'),
-      'draw ms': pick(runs.full, 'drawMs'),
       'all loaded ms': pick(runs.full, 'completeMs'),
       'deliver-only baseline ms': deliver,
       rows: pick(runs.full, 'rows'),
@@ -203,8 +192,6 @@ async function main(): Promise<void> {
     {
       case: 'newest 2,000 (what opening sends)',
       'first paint ms': tailPaint,
-      'validate ms': pick(runs.tail, 'validateMs'),
-      'draw ms': pick(runs.tail, 'drawMs'),
       'all loaded ms': pick(runs.tail, 'completeMs'),
       'deliver-only baseline ms': pick(runs.tail, 'deliverMs'),
       rows: pick(runs.tail, 'rows'),

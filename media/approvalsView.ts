@@ -44,6 +44,7 @@ function approvalCard(a: Approval, agentName: string, post: Post): HTMLElement {
     );
     card.append(
       el('div', 'approval-title', `${agentName} proposes a plan`),
+      el('div', 'approval-origin', `on the ${a.workerLabel}`),
       body,
       feedback,
       actions,
@@ -60,7 +61,7 @@ function approvalCard(a: Approval, agentName: string, post: Post): HTMLElement {
     iconButton('check', `Allow ${a.tool} once`, () => answer('allow'), 'Allow'),
     iconButton(
       'check-all',
-      `Always allow ${a.tool} in this project`,
+      `Always allow ${a.tool} on the ${a.workerLabel}, in this project`,
       () => answer('allow', { always: true }),
       'Always allow',
     ),
@@ -71,7 +72,12 @@ function approvalCard(a: Approval, agentName: string, post: Post): HTMLElement {
       'Deny',
     ),
   );
-  card.append(el('div', 'approval-title', `${agentName} asks to use ${a.tool}`), details, actions);
+  card.append(
+    el('div', 'approval-title', `${agentName} asks to use ${a.tool}`),
+    el('div', 'approval-origin', `on the ${a.workerLabel}`),
+    details,
+    actions,
+  );
   return card;
 }
 

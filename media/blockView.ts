@@ -1,6 +1,7 @@
 // One transcript block as DOM. Long or noisy blocks (thinking, tool calls) are collapsible;
 // which ones the user opened is remembered by block key, because virtualization re-creates
 // nodes as they scroll in and out.
+import { boundText } from '../protocol/bound';
 import { el, formatCost, formatTokens, icon } from './dom';
 import { renderMarkdown } from './markdown';
 import { toolInputView, toolSubject } from './toolView';
@@ -8,6 +9,8 @@ import type { Block } from './transcriptModel';
 
 export interface BlockContext {
   agentName: string;
+  /** The agent runs the scripted engine: its messages' [[directives]] are steps, not prose. */
+  scripted: boolean;
   /** Keys of collapsible blocks the user opened. */
   open: Set<number>;
 }
@@ -40,6 +43,25 @@ function collapsible(
   return details;
 }
 
+/** `mcp__tavern__summon_agent` reads as `summon_agent` with its server in the tooltip. */
+function toolNameView(name: string): HTMLElement {
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  const node = el('span', 'tool-name', mcp ? mcp[2]! : name);
+  node.title = mcp ? `${mcp[2]} (MCP server ${mcp[1]})` : name;
+  return node;
+}
+
+/** A scripted message as a reader wants it: its prose, and how many steps the script has. */
+function scriptText(text: string): string {
+  const steps = text.match(/\[\[\w+/g)?.length ?? 0;
+  if (steps === 0) return text;
+  const prose = text
+    .replace(/\[\[[\s\S]*?\]\]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `${prose}${prose ? ' ' : ''}(+ ${steps} scripted step${steps === 1 ? '' : 's'})`;
+}
+
 const PERMISSION_WORDS = { pending: 'waiting for you', allowed: 'allowed', denied: 'denied' };
 
 export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
@@ -52,7 +74,10 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
           : block.from === 'tavern'
             ? 'Tavern'
             : block.from;
-      node.append(el('div', 'who', who), el('div', 'plain', block.text));
+      node.append(
+        el('div', 'who', who),
+        el('div', 'plain', ctx.scripted ? scriptText(block.text) : block.text),
+      );
       return node;
     }
     case 'text': {
@@ -80,7 +105,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
         `tool${block.result?.isError ? ' failed' : ''}`,
         [
           icon('tools'),
-          el('span', 'tool-name', block.name),
+          toolNameView(block.name),
           el('span', 'subject', toolSubject(block.input)),
           status,
         ],
@@ -109,7 +134,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
       const node = el('div', `block notice ${block.level}`);
       node.append(
         icon(block.level === 'warning' ? 'warning' : 'info'),
-        el('span', undefined, block.message),
+        el('span', undefined, boundText(block.message, 4_000)),
       );
       return node;
     }
@@ -121,7 +146,7 @@ export function renderBlock(block: Block, ctx: BlockContext): HTMLElement {
       const parts = [
         block.ok ? 'Turn finished' : 'Turn failed',
         `${block.turns} turn${block.turns === 1 ? '' : 's'}`,
-        `${formatTokens(block.tokens)} tokens`,
+        `${formatTokens(block.inputTokens)} in · ${formatTokens(block.outputTokens)} out`,
         formatCost(block.costUsd),
         `${(block.durationMs / 1000).toFixed(1)} s`,
       ];

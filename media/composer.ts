@@ -15,6 +15,9 @@ export const SLASH_HELP: [string, string][] = [
   ['/status', 'state, worker and engine of the agent on screen'],
   ['/stop', 'interrupt the agent on screen (same as Stop)'],
   ['/dismiss', 'dismiss the agent on screen (its transcript is kept)'],
+  ['/login', 'sign in to Claude Code (in a terminal)'],
+  ['/key', 'give Tavern an Anthropic API key'],
+  ['/demo', 'switch Jake to the offline demo'],
 ];
 
 export class Composer {

@@ -15,10 +15,12 @@ import { renderBlock } from './blockView';
 import { Cogitating } from './cogitating';
 import { Composer, SLASH_HELP } from './composer';
 import { el, formatCost, formatTokens, iconButton } from './dom';
+import { makeSection, type Section, type SectionState } from './sections';
 import { renderSquad } from './squadSection';
 import { TranscriptModel } from './transcriptModel';
 import { TranscriptPages } from './transcriptPages';
 import { VirtualList } from './virtualList';
+import { renderWelcome } from './welcomeView';
 import { renderWorkers } from './workersSection';
 
 interface VsCodeApi {
@@ -34,22 +36,41 @@ interface SavedState {
   workers?: unknown;
   squad?: unknown;
   selectedId?: string;
+  layout?: { squad?: SectionState; workers?: SectionState };
 }
 
 const vscode = acquireVsCodeApi();
+const saved = (vscode.getState() ?? {}) as SavedState;
+const layout = { squad: { open: true }, workers: { open: true }, ...saved.layout };
 const post = (message: WebviewMessage): void => vscode.postMessage(message);
 const root = document.getElementById('app') as HTMLElement;
 
 // --- layout -------------------------------------------------------------------------------
 const notices = el('div', 'notices');
-const squadSection = el('section', 'squad');
-const squadHeader = el('header');
-squadHeader.append(
-  el('h2', undefined, 'Squad'),
+const squadSection = makeSection({
+  className: 'squad',
+  label: 'the squad',
+  share: 0.25,
+  state: layout.squad,
+  other: () => workersSection.height,
+  onChange: (state) => {
+    layout.squad = state;
+    workersSection.fit();
+    save();
+  },
+});
+const squadTitle = el('h2', undefined, 'Squad');
+squadSection.summary.append(
+  squadTitle,
   iconButton('add', 'Summon an agent', () => post({ type: 'summonAgent' }), 'Summon'),
+  iconButton(
+    'shield',
+    'Always-allow rules: list and revoke them',
+    () => post({ type: 'manageRules' }),
+    'Rules',
+  ),
 );
-const squadBody = el('div', 'squad-body');
-squadSection.append(squadHeader, squadBody);
+const squadBody = squadSection.body;
 
 const conversation = el('section', 'conversation');
 const convHeader = el('header', 'conversation-header');
@@ -68,7 +89,12 @@ olderButton.classList.add('older');
 olderButton.hidden = true;
 const open = new Map<string, Set<number>>();
 const list = new VirtualList(
-  (block) => renderBlock(block, { agentName: selected()?.name ?? '', open: openSet() }),
+  (block) =>
+    renderBlock(block, {
+      agentName: selected()?.name ?? '',
+      scripted: selected()?.engine.startsWith('scripted') === true,
+      open: openSet(),
+    }),
   loadOlder, // reaching the top of what is loaded fetches the page before it
 );
 const pages = new TranscriptPages({
@@ -84,6 +110,8 @@ const localNote = el('div', 'local-note');
 localNote.setAttribute('role', 'status');
 const approvals = el('div', 'approvals');
 approvals.hidden = true;
+const welcomeBox = el('div', 'welcome-box');
+welcomeBox.hidden = true;
 const composer = new Composer({
   send: (text) => {
     if (selectedId) post({ type: 'send', agentId: selectedId, text });
@@ -101,21 +129,39 @@ conversation.append(
   list.viewport,
   cogitating.root,
   localNote,
+  welcomeBox,
   approvals,
   composer.root,
 );
 
-const workersSection = el('details', 'workers');
-workersSection.open = true;
-const workersSummary = el('summary');
+const workersSection: Section = makeSection({
+  className: 'workers',
+  label: 'the workers',
+  share: 0.2,
+  state: layout.workers,
+  other: () => squadSection.height,
+  onChange: (state) => {
+    layout.workers = state;
+    squadSection.fit();
+    save();
+  },
+});
 const workersTitle = el('h2', undefined, 'Workers');
-workersSummary.append(
+workersSection.summary.append(
   workersTitle,
   iconButton('plug', 'Attach a worker by URL', () => post({ type: 'attachWorker' }), 'Attach'),
 );
-const workersBody = el('div', 'workers-body');
-workersSection.append(workersSummary, workersBody);
-root.replaceChildren(notices, squadSection, conversation, workersSection);
+const workersBody = workersSection.body;
+squadSection.fit();
+workersSection.fit();
+root.replaceChildren(
+  notices,
+  squadSection.root,
+  squadSection.handle,
+  conversation,
+  workersSection.handle,
+  workersSection.root,
+);
 
 // --- state --------------------------------------------------------------------------------
 let workers: WorkersMessage | undefined;
@@ -149,7 +195,7 @@ function inTurn(): boolean {
   return source?.state === 'waiting' && (reason === 'permission' || reason === 'plan');
 }
 function save(): void {
-  vscode.setState({ workers, squad, selectedId } satisfies SavedState);
+  vscode.setState({ workers, squad, selectedId, layout } satisfies SavedState);
 }
 function note(...lines: string[]): void {
   localNote.replaceChildren(...lines.map((l) => el('div', undefined, l)));
@@ -163,10 +209,8 @@ function runSlash(name: string, args: string): boolean {
       note('Commands:', ...SLASH_HELP.map(([c, d]) => `${c} — ${d}`));
       return true;
     case 'cost':
-      if (!agent || !model) return (note('Nobody is selected.'), true);
-      note(
-        `${agent.name}: ${formatTokens(model.inputTokens)} tokens in, ${formatTokens(model.outputTokens)} out, ${formatCost(model.costUsd)}${olderButton.hidden && !pages.isLoading ? '' : ' (in the part of the transcript loaded)'}.`,
-      );
+      if (!agent) return (note('Nobody is selected.'), true);
+      note(`${agent.name}, all turns so far: ${usageText(agent)}.`);
       return true;
     case 'status':
       if (!agent) return (note('Nobody is selected.'), true);
@@ -176,6 +220,15 @@ function runSlash(name: string, args: string): boolean {
       return true;
     case 'stop':
       if (agent) post({ type: 'interrupt', agentId: agent.id });
+      return true;
+    case 'login':
+      post({ type: 'welcome', action: 'signIn' });
+      return true;
+    case 'key':
+      post({ type: 'welcome', action: 'apiKey' });
+      return true;
+    case 'demo':
+      post({ type: 'welcome', action: 'demo' });
       return true;
     case 'dismiss':
       if (!agent) return (note('Nobody is selected.'), true);
@@ -189,6 +242,11 @@ function runSlash(name: string, args: string): boolean {
 }
 
 // --- rendering ----------------------------------------------------------------------------
+/** The agent's totals (protocol/usage.ts): the same figures in the header, the squad and /cost. */
+function usageText(agent: AgentRow): string {
+  return `${formatTokens(agent.inputTokens)} in · ${formatTokens(agent.outputTokens)} out · ${formatCost(agent.costUsd)}`;
+}
+
 function renderConversation(): void {
   const agent = selected();
   conversation.hidden = !agent;
@@ -198,13 +256,16 @@ function renderConversation(): void {
   const shownState = agent.state === 'lost' ? 'lost' : state;
   stateLabel.textContent = `${shownState}${agent.stateReason && shownState === 'waiting' ? ` (${agent.stateReason})` : ''}`;
   stateLabel.className = `state-label state-${shownState}`;
-  const tokensIn = Math.max(model?.inputTokens ?? 0, agent.inputTokens);
-  const tokensOut = Math.max(model?.outputTokens ?? 0, agent.outputTokens);
-  const cost = Math.max(model?.costUsd ?? 0, agent.costUsd);
-  costLabel.textContent = `${formatTokens(tokensIn)} in · ${formatTokens(tokensOut)} out · ${formatCost(cost)}`;
+  costLabel.textContent = usageText(agent);
   const reachable = agent.state !== 'lost';
   cogitating.set(isWorking() && reachable, agent.name);
   composer.configure(agent.name, inTurn() && reachable, reachable && agent.state !== 'dismissed');
+  renderWelcome(
+    welcomeBox,
+    agent.isJake ? squad?.welcome : undefined,
+    agent.isJake && squad?.demo === true,
+    post,
+  );
   renderApprovals(
     approvals,
     (squad?.approvals ?? []).filter((a) => a.agentId === agent.id),
@@ -270,17 +331,18 @@ function onHostMessage(message: HostMessage): void {
       const known = message.agents.some((a) => a.id === selectedId);
       if (!known && message.agents[0]) select(message.agents[0].id);
       renderSquad(squadBody, message, selectedId, post, select);
+      squadTitle.textContent = `Squad (${message.agents.filter((a) => !a.isJake).length})`;
       renderConversation();
       save();
       return;
     }
-    case 'transcript':
-      pages.load(message);
-      return;
     case 'events':
       if (message.agentId !== selectedId || !model) return;
       pending.push(...message.events);
       frame ||= requestAnimationFrame(flush);
+      return;
+    case 'select':
+      if (squad?.agents.some((a) => a.id === message.agentId)) select(message.agentId);
       return;
     case 'notice': {
       const n = el('div', `notice ${message.level}`);
@@ -307,24 +369,12 @@ document.addEventListener('click', (event) => {
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   // Transcript pages are checked in chunks, newest first (transcriptPages.ts).
   const page = parseTranscriptPage(event.data);
-  if (page) {
-    // Timings of the first paint for the panel benchmark: validation and drawing.
-    pages.load(page, (validateMs, drawMs) => {
-      const end = performance.now();
-      performance.measure('tavern:validate', {
-        start: end - drawMs - validateMs,
-        duration: validateMs,
-      });
-      performance.measure('tavern:draw', { start: end - drawMs, end });
-    });
-    return;
-  }
+  if (page) return pages.load(page);
   const message = parseHostMessage(event.data);
   if (message) onHostMessage(message);
 });
 
 // Survive hide/show: paint the last state at once, then ask the host for fresh data.
-const saved = (vscode.getState() ?? {}) as SavedState;
 const savedWorkers = parseHostMessage(saved.workers);
 if (savedWorkers?.type === 'workers') onHostMessage(savedWorkers);
 selectedId = typeof saved.selectedId === 'string' ? saved.selectedId : undefined;

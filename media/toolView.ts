@@ -3,6 +3,8 @@
 import { diffLines } from 'diff';
 import { el } from './dom';
 
+export { toolSubject } from '../protocol/toolSummary';
+
 const MAX_SHOWN = 40_000;
 
 function clip(text: string): string {
@@ -23,21 +25,6 @@ export function diffView(oldText: string, newText: string): HTMLElement {
     for (const line of lines) pre.append(el('span', `line ${cls}`, `${sign} ${line}\n`));
   }
   return pre;
-}
-
-/** A short label for the tool call's summary line (file path, command, pattern...). */
-export function toolSubject(input: unknown): string {
-  if (!input || typeof input !== 'object') return '';
-  const i = input as Record<string, unknown>;
-  const subject =
-    str(i.file_path) ??
-    str(i.path) ??
-    str(i.command) ??
-    str(i.pattern) ??
-    str(i.url) ??
-    str(i.assignment) ??
-    '';
-  return subject.length > 120 ? `${subject.slice(0, 120)}…` : subject;
 }
 
 /** The tool input, shown the most readable way its shape allows. */

@@ -2,6 +2,7 @@
 // become one block, a tool result joins its tool use, a permission outcome updates its
 // request. Pure data (no DOM), so it is cheap for 10,000 events and easy to test.
 import type { AgentEvent, AgentEventEnvelope, AgentState } from '../protocol/agentEvents';
+import { turnUsage } from '../protocol/usage';
 
 interface BlockBase {
   /** Stable across updates: the seq of the event that opened the block. */
@@ -30,7 +31,8 @@ export type Block = BlockBase &
         turns: number;
         costUsd: number;
         durationMs: number;
-        tokens: number;
+        inputTokens: number;
+        outputTokens: number;
       }
     | { kind: 'report'; status: string; summary: string }
     | {
@@ -53,9 +55,6 @@ export class TranscriptModel {
   lastSeq = 0;
   state: AgentState | undefined;
   stateReason: string | undefined;
-  inputTokens = 0;
-  outputTokens = 0;
-  costUsd = 0;
   /** Set when events arrived that this model did not yet hand to the view. */
   changed = false;
   private readonly tools = new Map<string, Block & { kind: 'tool' }>();
@@ -139,10 +138,8 @@ export class TranscriptModel {
         return;
       case 'usage':
         return; // the result event carries the turn's totals
-      case 'result':
-        this.inputTokens += event.inputTokens + event.cacheReadTokens + event.cacheWriteTokens;
-        this.outputTokens += event.outputTokens;
-        this.costUsd += event.costUsd;
+      case 'result': {
+        const turn = turnUsage(event);
         this.push({
           key: seq,
           version: 0,
@@ -151,9 +148,11 @@ export class TranscriptModel {
           turns: event.turns,
           costUsd: event.costUsd,
           durationMs: event.durationMs,
-          tokens: event.inputTokens + event.outputTokens,
+          inputTokens: turn.inputTokens,
+          outputTokens: turn.outputTokens,
         });
         return;
+      }
       case 'notice':
         this.push({
           key: seq,

@@ -21,10 +21,6 @@ export type EngineName = z.infer<typeof EngineNameSchema>;
 export const PermissionModeSchema = z.enum(['default', 'acceptEdits', 'plan', 'bypassPermissions']);
 export type PermissionMode = z.infer<typeof PermissionModeSchema>;
 
-/** Why an agent is `waiting`: for the user's next message, or for a decision. */
-export const WaitReasonSchema = z.enum(['input', 'permission', 'plan', 'blocked']);
-export type WaitReason = z.infer<typeof WaitReasonSchema>;
-
 const TokenCounts = {
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),

@@ -17,8 +17,6 @@ export const ErrorCode = {
   HelloRequired: -32006,
   /** A coordinator-side error: the worker is not connected. */
   NotConnected: -32010,
-  /** A coordinator-side error: a permission request timed out without a decision. */
-  PermissionTimeout: -32011,
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -26,7 +24,7 @@ export interface ZodIssueData {
   issues: { path: string; message: string }[];
 }
 
-/** The readable message of anything thrown (an Error's message, else its string form). */
-export function messageOf(error: unknown): string {
+/** The readable message of anything thrown. */
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

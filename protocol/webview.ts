@@ -15,10 +15,31 @@ export const WorkerRowSchema = z.object({
   maxAgents: z.number().int().positive().optional(),
   platform: z.string().optional(),
   engines: z.array(
-    z.object({ name: z.string(), available: z.boolean(), reason: z.string().optional() }),
+    z.object({
+      name: z.string(),
+      available: z.boolean(),
+      ready: z.boolean().optional(),
+      reason: z.string().optional(),
+    }),
   ),
+  /** Something to know about it, e.g. "sent 51 messages for agents it does not host". */
+  warning: z.string().optional(),
+  /** The id of the WorkerGroup (a fleet) this worker is shown under. */
+  group: z.string().optional(),
+  /** Going away (its pod is terminating): takes no new agents. */
+  draining: z.boolean().optional(),
 });
 export type WorkerRow = z.infer<typeof WorkerRowSchema>;
+
+/** A source of workers shown as one group (a Kubernetes fleet), with its own state. */
+export const WorkerGroupRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  state: z.enum(['starting', 'ready', 'error']),
+  message: z.string().optional(),
+});
+export type WorkerGroupRow = z.infer<typeof WorkerGroupRowSchema>;
 
 /** Jake or one of the squad, as the squad list shows it. */
 export const AgentRowSchema = z.object({
@@ -45,10 +66,22 @@ export const ApprovalSchema = z.object({
   tool: z.string(),
   input: z.unknown(),
   request: z.enum(['tool', 'plan']),
+  /** Who asks from where: "local worker", "remote worker build-01 (sha256:ab12…)", ... */
+  workerLabel: z.string(),
 });
 export type Approval = z.infer<typeof ApprovalSchema>;
 
 export const FolderSchema = z.object({ id: z.string(), name: z.string() });
+
+/** Why Jake cannot run yet, for the welcome card (absent when he can, or runs the demo). */
+export const WelcomeSchema = z.object({
+  reason: z.string(),
+  /** Still finding out (the card waits instead of offering anything). */
+  checking: z.boolean(),
+  /** Claude Code is missing: offer the one-click install. */
+  offerInstall: z.boolean(),
+});
+export type Welcome = z.infer<typeof WelcomeSchema>;
 
 const transcriptFields = {
   type: z.literal('transcript'),
@@ -64,6 +97,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('workers'),
     workers: z.array(WorkerRowSchema),
     localWorkerEnabled: z.boolean(),
+    groups: z.array(WorkerGroupRowSchema).optional(),
   }),
   z.object({
     type: z.literal('squad'),
@@ -73,9 +107,10 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     approvals: z.array(ApprovalSchema),
     /** Why the squad cannot be shown (no folder open, read-only window...). */
     note: z.string().optional(),
+    welcome: WelcomeSchema.optional(),
+    /** Jake runs the offline demo (a script, no model): the panel says so. */
+    demo: z.boolean().optional(),
   }),
-  /** A page of one agent's transcript: `reset` replaces what is shown, otherwise appends. */
-  z.object({ ...transcriptFields, events: z.array(AgentEventEnvelopeSchema) }),
   /** Live events of the agent being shown, batched by the host. */
   z.object({
     type: z.literal('events'),
@@ -83,6 +118,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     events: z.array(AgentEventEnvelopeSchema),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string() }),
+  /** Show this agent (e.g. "Open in Tavern" on a notification). */
+  z.object({ type: z.literal('select'), agentId: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 
@@ -93,6 +130,11 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('detachWorker'), workerId: z.string() }),
   z.object({ type: z.literal('restartLocalWorker') }),
   z.object({ type: z.literal('summonAgent') }),
+  z.object({ type: z.literal('manageRules') }),
+  z.object({
+    type: z.literal('welcome'),
+    action: z.enum(['apiKey', 'signIn', 'install', 'demo', 'model']),
+  }),
   z.object({ type: z.literal('selectFolder'), folder: z.string() }),
   z.object({ type: z.literal('openAgent'), agentId: z.string() }),
   z.object({ type: z.literal('loadOlder'), agentId: z.string(), beforeSeq: z.number().int() }),
@@ -126,11 +168,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
 }
 
 /**
- * A transcript page whose events are not checked yet: the webview checks them newest first,
- * in chunks (parseEnvelopes), so a long page paints as soon as its newest events are drawn.
+ * Host -> webview: a page of one agent's transcript (`reset` replaces what is shown, otherwise
+ * it goes before it). Its events are checked in the webview newest first, in chunks
+ * (parseEnvelopes), so a long page paints as soon as its newest events are drawn.
  */
 const TranscriptPageSchema = z.object({ ...transcriptFields, events: z.array(z.unknown()) });
 export type TranscriptPage = z.infer<typeof TranscriptPageSchema>;
+/** What the host posts for a page (its events are envelopes it read from .tavern/). */
+export type TranscriptMessage = Omit<TranscriptPage, 'events'> & { events: AgentEventEnvelope[] };
 
 export function parseTranscriptPage(value: unknown): TranscriptPage | undefined {
   const parsed = TranscriptPageSchema.safeParse(value);

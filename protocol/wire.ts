@@ -40,13 +40,24 @@ const Empty = z.object({}).strict();
 
 export const EngineStatusSchema = z.object({
   name: EngineNameSchema,
+  /** The engine exists here (e.g. a Claude Code executable was found). */
   available: z.boolean(),
-  /** Why it is not usable, and what to install or set. */
+  /**
+   * It can run now (e.g. Claude Code is signed in or has an API key). Optional so hellos from
+   * older workers still parse: read it with `isEngineReady`, which treats missing as `available`.
+   */
+  ready: z.boolean().optional(),
+  /** Why it is not available or not ready, and what to install, set or run. */
   reason: z.string().optional(),
-  /** E.g. the Claude Code executable found, or the default model. */
+  /** E.g. the Claude Code executable found and how it signs in, or the default model. */
   detail: z.string().optional(),
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
+
+/** Whether placement and pickers may use the engine; an older worker sends no `ready`. */
+export function isEngineReady(status: Pick<EngineStatus, 'available' | 'ready'>): boolean {
+  return status.available && (status.ready ?? true);
+}
 
 export const AgentInfoSchema = z.object({
   agentId: AgentId,
@@ -123,6 +134,11 @@ export const AgentSpawn = request(
     resumeSessionId: z.string().max(200).optional(),
     /** Extra system prompt text for the agent (e.g. Jake's character). */
     systemPrompt: z.string().max(200_000).optional(),
+    /**
+     * Load the project's own Claude settings (.claude/settings*.json: hooks, allow rules) and
+     * CLAUDE.md for this agent. Only when the user trusted them; absent means off.
+     */
+    projectSettings: z.boolean().optional(),
   }),
   z.object({ agentId: AgentId }),
 );

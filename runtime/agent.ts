@@ -1,4 +1,4 @@
-// One agent on this worker: its engine session, its journal, its state, and the queue of
+// One agent (on a worker, or Jake in the extension host): its engine session, its journal, its state, and the queue of
 // messages it has been sent. Turns run one at a time, in the order messages arrived.
 import type {
   AgentEvent,
@@ -32,6 +32,10 @@ export interface AgentSpec {
   systemPrompt: string | undefined;
   resumeSessionId: string | undefined;
   createdAt: number;
+  /** `coordinator` (Jake) reports to the human directly: no `report` tool. Default `agent`. */
+  role?: 'agent' | 'coordinator';
+  /** The user trusted this project's own Claude settings (hooks, allow rules, CLAUDE.md). */
+  projectSettings?: boolean;
 }
 
 /**
@@ -49,7 +53,8 @@ export class Agent {
   private sessionIdValue: string | undefined;
   private session: EngineSession | undefined;
   private createSession: (() => EngineSession) | undefined;
-  private readonly queue: { text: string; from: string | undefined }[] = [];
+  /** Messages waiting for their turn (who sent them is in their `user` event). */
+  private readonly queue: string[] = [];
   private running = false;
   private turnReport: { status: ReportStatus; summary: string } | undefined;
   private abort = new AbortController();
@@ -127,6 +132,8 @@ export class Agent {
       permissionMode: s.permissionMode,
       systemPrompt: s.systemPrompt,
       resumeSessionId: this.sessionIdValue,
+      role: s.role ?? 'agent',
+      projectSettings: s.projectSettings === true,
       tools,
       emit: (event) => this.emit(event),
       drain: () => this.journal.drain(),
@@ -147,7 +154,7 @@ export class Agent {
   /** Queues a message; starts a turn when idle. */
   send(text: string, from?: string): void {
     this.emit({ kind: 'user', text, ...(from !== undefined ? { from } : {}) });
-    this.queue.push({ text, from });
+    this.queue.push(text);
     if (!this.running) void this.runQueue();
   }
 
@@ -169,6 +176,26 @@ export class Agent {
       );
     this.session = undefined;
     this.setState('dismissed');
+  }
+
+  /**
+   * Its host is going away (the worker shuts down, the window closes): end the engine
+   * session and keep the state as it is, so the agent is restored as it stood.
+   */
+  async stop(): Promise<void> {
+    this.queue.length = 0;
+    this.abort.abort();
+    await this.session
+      ?.dispose()
+      .catch((error: unknown) => this.log.warn(`agent ${this.id}: stop failed: ${String(error)}`));
+    this.session = undefined;
+  }
+
+  /** Its engine changed: the old engine's session id cannot be resumed by the new one. */
+  forgetSession(): void {
+    if (this.sessionIdValue === undefined) return;
+    this.sessionIdValue = undefined;
+    this.hooks.onChanged(this);
   }
 
   /**
@@ -232,7 +259,7 @@ export class Agent {
     this.running = true;
     try {
       let next = this.queue.shift();
-      while (next && this.stateValue !== 'dismissed') {
+      while (next !== undefined && this.stateValue !== 'dismissed') {
         if (!this.session && this.createSession) {
           this.session = this.createSession();
           this.createSession = undefined;
@@ -249,12 +276,10 @@ export class Agent {
         }
         this.turnReport = undefined;
         this.setState('working');
-        const outcome = await this.session
-          .runTurn(next.text)
-          .catch((error: unknown): TurnOutcome => ({
-            status: 'failed',
-            message: `The engine crashed: ${String(error)}`,
-          }));
+        const outcome = await this.session.runTurn(next).catch((error: unknown): TurnOutcome => ({
+          status: 'failed',
+          message: `The engine crashed: ${String(error)}`,
+        }));
         // The agent may have been dismissed while the turn ran.
         if (this.isDismissed()) break;
         this.applyOutcome(outcome);
@@ -271,7 +296,11 @@ export class Agent {
       return;
     }
     if (outcome.status === 'failed') {
-      this.emit({ kind: 'error', message: outcome.message });
+      this.emit({
+        kind: 'error',
+        message: outcome.message,
+        ...(outcome.code ? { code: outcome.code } : {}),
+      });
       this.setState('failed', outcome.message);
       return;
     }

@@ -3,7 +3,7 @@
 // An event that cannot be encoded (a tool input nested thousands deep, a BigInt, a cycle)
 // becomes an error event with the same seq, so its journal and every replay stay readable.
 import type { AgentEvent, AgentEventEnvelope } from '../protocol/agentEvents';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 
 /**
  * Deepest nesting accepted in an event's free-form `input`. JSON.stringify recurses, and so
@@ -27,7 +27,7 @@ export function encodeEnvelope(envelope: AgentEventEnvelope): EncodedEnvelope {
     try {
       return { envelope, line: JSON.stringify(envelope) };
     } catch (error) {
-      reason = messageOf(error);
+      reason = errorMessage(error);
     }
   }
   const replaced: AgentEventEnvelope = {

@@ -12,7 +12,7 @@
 import { openSync, rmSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import { AppendHandles } from './appendHandles';
 import { currentBoot, readPreviousStop, writeBootFile, type PreviousStop } from './bootState';
 import type { EncodedEnvelope } from './eventEncoding';
@@ -116,8 +116,15 @@ export class JournalStore {
     return this.previousStop;
   }
 
-  /** A journal for a new agent. Throws when one with that id exists on disk. */
-  create(agentId: string): Journal {
+  /**
+   * A journal for a new agent. Throws when one with that id exists on disk. A memory-only
+   * journal may continue from `lastSeq` (Jake: his transcript lives in .tavern/, not here).
+   */
+  create(agentId: string, lastSeq = 0): Journal {
+    if (lastSeq > 0 && this.options.dir)
+      throw new Error(
+        'Only a memory-only journal continues from a seq; restore() a journal on disk.',
+      );
     const { file, markFile } = this.paths(agentId);
     let fd: number | undefined;
     // Created now (exclusively: an existing journal is never appended to by a new agent), so
@@ -129,15 +136,15 @@ export class JournalStore {
         throw new Error(
           (error as NodeJS.ErrnoException).code === 'EEXIST'
             ? `A journal for agent "${agentId}" already exists in ${this.options.dir}. Use another agent id.`
-            : `Could not create the journal ${file}: ${messageOf(error)}`,
+            : `Could not create the journal ${file}: ${errorMessage(error)}`,
         );
       }
     }
     const journal = new Journal(agentId, this, file, markFile, {
-      lastSeq: 0,
+      lastSeq,
       tail: [],
       size: 0,
-      reserved: this.reserveAhead,
+      reserved: lastSeq + this.reserveAhead,
       ringSize: this.ringSize,
     });
     this.journals.add(journal);
@@ -287,7 +294,7 @@ export class JournalStore {
       fresh = taken;
       await this.commit(batch);
     } catch (error) {
-      this.options.log.error(`journal commit failed: ${messageOf(error)}`);
+      this.options.log.error(`journal commit failed: ${errorMessage(error)}`);
     } finally {
       this.committing = false;
       this.handles.closeEvicted();
@@ -353,7 +360,7 @@ export class JournalStore {
     try {
       this.options.publish(out, bytes);
     } catch (error) {
-      this.options.log.error(`publishing ${out.length} event(s) failed: ${messageOf(error)}`);
+      this.options.log.error(`publishing ${out.length} event(s) failed: ${errorMessage(error)}`);
     }
   }
 
@@ -392,13 +399,13 @@ export class JournalStore {
     if (!journal.writeFailing) {
       journal.writeFailing = true;
       this.options.log.error(
-        `journal ${journal.agentId}: cannot write ${journal.file} (${messageOf(error)}); its events wait (retried every ${RETRY_MS} ms).`,
+        `journal ${journal.agentId}: cannot write ${journal.file} (${errorMessage(error)}); its events wait (retried every ${RETRY_MS} ms).`,
       );
     }
     if (bytes > MAX_HELD_BYTES) {
       const first = entries[0]!.encoded.envelope.seq;
       const last = entries.at(-1)!.encoded.envelope.seq;
-      const message = `The journal could not be written (${messageOf(error)}): events ${first}-${last} were sent without reaching the disk, so a worker restart loses them. Free space on the worker.`;
+      const message = `The journal could not be written (${errorMessage(error)}): events ${first}-${last} were sent without reaching the disk, so a worker restart loses them. Free space on the worker.`;
       this.options.log.error(`journal ${journal.agentId}: ${message}`);
       journal.append({ kind: 'notice', level: 'warning', code: 'journal_unwritten', message });
       return 'unwritten';

@@ -2,7 +2,7 @@
 // fdatasynced at most every `everyMs` (and when asked, at a clean stop), together with their
 // directory when new files appeared in it. A sync runs after the previous one, never beside.
 import { open } from 'node:fs/promises';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import type { Logger } from './log';
 import { syncDir } from './privateFiles';
 
@@ -58,6 +58,6 @@ async function datasync(file: string, log: Logger): Promise<void> {
       await handle.close();
     }
   } catch (error) {
-    log.warn(`could not sync ${file}: ${messageOf(error)}`);
+    log.warn(`could not sync ${file}: ${errorMessage(error)}`);
   }
 }

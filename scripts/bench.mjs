@@ -8,7 +8,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ALL = ['rtt', 'spawn', 'stream', 'reconnect', 'scale', 'claude', 'panel'];
+const ALL = [
+  'rtt',
+  'spawn',
+  'stream',
+  'reconnect',
+  'scale',
+  'fleet',
+  'claude',
+  'panel',
+  'workspace',
+];
 const helpers = ['rawServer'];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = (asked.length ? asked : ALL).filter((n) =>

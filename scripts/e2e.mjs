@@ -1,359 +1,41 @@
 // End-to-end in a real VS Code: code-server with the built .vsix installed into a fresh
-// extensions dir, driven by Playwright in Debian's Chromium. Every process started here
-// runs in its own process group and is killed by group at the end.
-import { spawn, execFileSync } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// extensions dir, driven by Playwright in a system Chromium. Three flows, each in its own
+// code-server: the first run as a new user with no credentials (the welcome card and the
+// offline demo), the first run with credentials but no Claude Code (the one-click install from
+// the npm registry), and the developers' main flow. `npm run test:e2e -- demo install main`
+// picks flows. Every process started here runs in its own group and is killed by group.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, launchCodeServer } from './codeServer.mjs';
+import { CHROMIUM, ensureCodeServer } from './codeServer.mjs';
+import { demoFlow, installFlow } from './e2e/firstRun.mjs';
+import { BROWSER_ARGS, killAll, log, progress, root } from './e2e/lib.mjs';
+import { mainFlow } from './e2e/mainFlow.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// The attach input box, recognised by its placeholder so text never goes to another box.
-const ATTACH_INPUT = '.quick-input-box input[placeholder*="#token="]';
-let step = 'start';
-const shots = join(root, 'test-results', 'e2e');
-mkdirSync(shots, { recursive: true });
-const groups = [];
-const log = (m) => console.log(`[e2e ${new Date().toISOString().slice(11, 19)}] ${m}`);
-
-/**
- * Starts a process in its own group. Its stderr goes to test-results/e2e/<logName>.log: an
- * unread pipe fills up (64 KB) and then blocks the child on its next log line.
- */
-function start(cmd, args, logName, options = {}) {
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  child.stderr.pipe(createWriteStream(join(shots, `${logName}.log`)));
-  groups.push({
-    stop: () => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    },
-  });
-  return child;
-}
-function killAll() {
-  for (const group of groups.splice(0)) group.stop();
-}
-process.on('exit', killAll);
-process.on('SIGINT', () => process.exit(130));
-
-/** Runs a command through the command palette, as a user would. */
-async function runCommand(page, title) {
-  await page.keyboard.press('F1');
-  await page.keyboard.type(title);
-  // Click the row that IS the command: recently used commands show up before the filter applies.
-  await pickRow(page, title);
-}
-
-/** Clicks the first row of the open quick pick that contains `text`. */
-async function pickRow(page, text) {
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: text })
-    .first()
-    .click({ timeout: 30_000 });
-}
-
-/** The activation time the extension logged ("Tavern activated in N ms"), from code-server's log files. */
-function activationMs(dir) {
-  const stack = [dir];
-  while (stack.length) {
-    const d = stack.pop();
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, entry.name);
-      if (entry.isDirectory()) stack.push(full);
-      else if (entry.name.endsWith('.log')) {
-        const m = /Tavern activated in (\d+) ms/.exec(readFileSync(full, 'utf8'));
-        if (m) return Number(m[1]);
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Bundles the e2e fake Anthropic API (TypeScript) and starts it; resolves with its URL. */
-async function startFakeApi(base, workspace) {
-  const { build } = await import('esbuild');
-  const out = join(base, 'fakeApiServer.cjs');
-  await build({
-    entryPoints: [join(root, 'test', 'e2e', 'fakeApiServer.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  const child = start(process.execPath, [out, workspace], 'fake-api');
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the fake API exited with ${code}`)));
-    createInterface({ input: child.stdout }).on(
-      'line',
-      (l) => l.startsWith('FAKE_API_URL=') && resolve(l.slice('FAKE_API_URL='.length)),
-    );
-  });
-}
-
-/** The Tavern webview inside the workbench (two nested iframes). */
-const tavernView = (page) =>
-  page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+const FLOWS = { demo: demoFlow, install: installFlow, main: mainFlow };
 
 async function main() {
+  const wanted = process.argv.slice(2).filter((a) => a in FLOWS);
+  const flows = wanted.length ? wanted : Object.keys(FLOWS);
   const vsix = join(root, 'tavern-0.1.0.vsix');
   if (!existsSync(vsix)) execFileSync('npm', ['run', 'package'], { cwd: root, stdio: 'inherit' });
-  const base = mkdtempSync(join(tmpdir(), 'tavern-e2e-'));
-  const workspace = join(base, 'workspace');
-  const remoteDir = join(base, 'remote');
-  const home = join(base, 'home');
-  for (const d of [workspace, remoteDir, home]) mkdirSync(d, { recursive: true });
-  writeFileSync(join(workspace, 'README.md'), '# Demo workspace\n');
-
-  step = 'fake Anthropic API';
-  const apiUrl = await startFakeApi(base, workspace);
-  log(`fake Anthropic API on ${apiUrl}`);
-  // The real Claude Code CLI, from the Agent SDK's platform package (never bundled in the .vsix).
-  const claudePath = join(
-    root,
-    'node_modules',
-    '@anthropic-ai',
-    `claude-agent-sdk-${process.platform}-${process.arch}`,
-    'claude',
-  );
-
-  step = 'code-server';
-  log('installing the .vsix into a fresh code-server');
-  const cs = await launchCodeServer({
-    vsix,
-    workspace,
-    base,
-    env: {
-      TAVERN_CLAUDE_PREWARM: '0',
-      TAVERN_CLAUDE_LOAD_SETTINGS: '0',
-      ANTHROPIC_BASE_URL: apiUrl,
-      ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      CLAUDE_CODE_MAX_RETRIES: '0',
-      CLAUDE_CONFIG_DIR: join(home, '.claude'),
-      ENABLE_TOOL_SEARCH: 'false',
-      IS_SANDBOX: '1',
-    },
-    settings: {
-      'workbench.colorTheme': 'Default Dark Modern',
-      'tavern.claudePath': claudePath,
-      'tavern.jake.engine': 'claude',
-    },
-  });
-  groups.push({ stop: cs.stop });
-  log(`code-server up on ${cs.port}`);
-
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  let passed = 0;
-  const check = (what) => {
-    passed++;
-    log(`ok ${passed}: ${what}`);
-  };
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  ensureCodeServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   try {
-    step = 'workbench';
-    await page.goto(cs.url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    log('workbench loaded');
-    await page.click('.activitybar [aria-label^="Tavern"]', { timeout: 60_000 });
-    const view = tavernView(page);
-    await view
-      .locator('li.worker.status-connected .name', { hasText: 'local' })
-      .waitFor({ timeout: 90_000 });
-    await view.locator('li.agent', { hasText: 'The Proprietor' }).waitFor({ timeout: 30_000 });
-    check('the Tavern view shows Jake and the local worker connected');
-    await page.screenshot({ path: join(shots, '1-panel.png') });
-    log(
-      `activation: ${activationMs(cs.dirs.user) ?? '(not found in the logs)'} ms (from the extension's own log line)`,
-    );
-
-    // Chat with Jake (the real Claude Agent SDK + Claude Code against the fake API).
-    step = 'chat with Jake';
-    const input = view.locator('textarea.input');
-    await input.click();
-    await input.fill('Have someone write notes.md for me, please.');
-    await input.press('Enter');
-    await view
-      .locator('.transcript .block.text', { hasText: 'STEP RIGHT UP' })
-      .waitFor({ timeout: 90_000 });
-    check('Jake answered in his own voice, streamed into the panel');
-
-    step = 'Jake summons an agent';
-    const agentRow = view.locator('li.agent:not(:first-child)').first();
-    await agentRow.waitFor({ timeout: 60_000 });
-    await view.locator('li.agent .badge.needs-approval').waitFor({ timeout: 90_000 });
-    check('Jake summoned an agent on the local worker; it asks for an approval (badge)');
-    await page.screenshot({ path: join(shots, '2-agent-needs-approval.png') });
-
-    step = 'approve from the panel';
-    await agentRow.click();
-    const card = view.locator('.approvals .approval', { hasText: 'Write' });
-    await card.waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: join(shots, '3-approval-card.png') });
-    await card.getByRole('button', { name: 'Allow Write once' }).click();
-    await view.locator('.transcript .block.report', { hasText: 'wrote notes.md' }).waitFor({
-      timeout: 90_000,
-    });
-    const notes = join(workspace, 'notes.md');
-    if (!existsSync(notes) || !readFileSync(notes, 'utf8').includes('kegs are counted'))
-      throw new Error('notes.md was not written by the agent');
-    check('the approval was answered in the panel; the agent wrote notes.md and reported done');
-    await page.screenshot({ path: join(shots, '4-agent-done.png') });
-
-    step = 'Jake hears the report';
-    await view.locator('li.agent', { hasText: 'The Proprietor' }).click();
-    await view
-      .locator('.transcript .block.text', { hasText: 'The scribe is DONE' })
-      .waitFor({ timeout: 90_000 });
-    check("the agent's report bubbled up to Jake, who told the user");
-    await page.screenshot({ path: join(shots, '5-jake-reports.png') });
-
-    // A second tavern-worker, attached by URL through the command palette input box.
-    step = 'start a second worker';
-    const worker = start(
-      process.execPath,
-      [
-        join(root, 'dist', 'worker.js'),
-        '--port',
-        '0',
-        '--name',
-        'remote-e2e',
-        '--workdir',
-        remoteDir,
-        '--state-dir',
-        join(remoteDir, '.state'),
-      ],
-      'remote-worker',
-      { env: { ...process.env, TAVERN_CLAUDE_PREWARM: '0' } },
-    );
-    const url = await new Promise((resolve) =>
-      createInterface({ input: worker.stdout }).on(
-        'line',
-        (l) => l.startsWith('TAVERN_WORKER_URL=') && resolve(l.slice(18)),
-      ),
-    );
-    step = 'a wrong token';
-    await runCommand(page, 'Tavern: Attach Worker');
-    await page
-      .locator(ATTACH_INPUT)
-      .pressSequentially(url.replace(/token=[^&]+/, 'token=wrong-token-0123456789'));
-    await page.keyboard.press('Enter');
-    await page
-      .locator('.notification-toast', { hasText: 'refused the token' })
-      .waitFor({ timeout: 30_000 });
-    check('a wrong token shows a clear error');
-    await page.screenshot({ path: join(shots, '6-wrong-token.png') });
-    await page.keyboard.press('Escape');
-
-    step = 'attach by URL';
-    await runCommand(page, 'Tavern: Attach Worker');
-    await page.locator(ATTACH_INPUT).pressSequentially(url, { timeout: 30_000 });
-    await page.keyboard.press('Enter');
-    await view
-      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
-      .waitFor({ timeout: 60_000 });
-    check('the second worker attached by URL is connected');
-
-    // An agent on the attached worker, summoned from the palette; approved in the panel.
-    step = 'summon an agent on the attached worker';
-    await runCommand(page, 'Tavern: Summon Agent');
-    await page
-      .locator('.quick-input-message', { hasText: 'The assignment' })
-      .waitFor({ timeout: 30_000 });
-    await page
-      .locator('.quick-input-box input')
-      .pressSequentially('[[permission Write]] [[done the remote agent finished]]');
-    await page.keyboard.press('Enter');
-    await pickRow(page, 'scripted');
-    await pickRow(page, 'remote-e2e');
-    const remoteRow = view.locator('li.agent', { hasText: 'remote-e2e' });
-    await remoteRow.locator('.badge.needs-approval').waitFor({ timeout: 30_000 });
-    await remoteRow.click();
-    await view
-      .locator('.approvals .approval', { hasText: 'Write' })
-      .getByRole('button', { name: 'Allow Write once' })
-      .click({ timeout: 30_000 });
-    await view.locator('li.agent.state-done', { hasText: 'remote-e2e' }).waitFor({
-      timeout: 30_000,
-    });
-    check('an agent ran on the attached worker, approved from the panel, and finished');
-    await page.screenshot({ path: join(shots, '7-remote-agent-done.png') });
-
-    step = 'reload';
-    await page.reload();
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    // Not the activity-bar icon: the reloaded window may already show the Tavern view, and a
-    // click on the icon of the view shown closes the side bar. The command only ever shows it.
-    await runCommand(page, 'Tavern: Open Panel');
-    const view2 = tavernView(page);
-    await view2
-      .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
-      .waitFor({ timeout: 90_000 });
-    await view2.locator('li.agent', { hasText: 'The Proprietor' }).click({ timeout: 30_000 });
-    await view2
-      .locator('.transcript .block.text', { hasText: 'The scribe is DONE' })
-      .first()
-      .waitFor({ timeout: 60_000 });
-    if ((await view2.locator('li.agent').count()) < 3)
-      throw new Error('after the reload the squad is missing agents');
-    check("after a reload: Jake's transcript, the squad and the attached worker are back");
-    await page.screenshot({ path: join(shots, '8-after-reload.png') });
-
-    // VS Code's own high contrast theme, picked as a user would.
-    step = 'high contrast theme';
-    await runCommand(page, 'Preferences: Color Theme');
-    await page.keyboard.type('Dark High Contrast');
-    await pickRow(page, 'Dark High Contrast');
-    await view2
-      .locator('body.vscode-high-contrast')
-      .waitFor({ state: 'attached', timeout: 30_000 });
-    await view2.locator('li.agent', { hasText: 'The Proprietor' }).waitFor({ timeout: 10_000 });
-    check('the panel follows VS Code into the high contrast theme');
-    await page.screenshot({ path: join(shots, '9-high-contrast.png') });
-    console.log(`e2e: ${passed} passed, 0 failed`);
-  } catch (error) {
-    // What the window showed when a step failed, next to the numbered screenshots; the run's
-    // directory (code-server and extension logs) is kept for a look.
-    await page.screenshot({ path: join(shots, 'failed.png') }).catch(() => undefined);
-    console.error(`e2e: logs of this run are under ${base}`);
-    throw error;
+    for (const name of flows) {
+      log(`--- flow: ${name}`);
+      await FLOWS[name](browser, vsix);
+    }
   } finally {
     await browser.close();
     killAll();
   }
-  rmSync(base, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  console.log(`e2e: ${progress.passed} passed, 0 failed (flows: ${flows.join(', ')})`);
 }
 
 main().catch((error) => {
-  console.error(`e2e failed at step "${step}": ${error.stack ?? error}`);
+  console.error(`e2e failed at step "${progress.step}": ${error.stack ?? error}`);
   killAll();
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AgentStateSchema, EngineNameSchema, PermissionModeSchema } from '../protocol/agentEvents';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import type { WorkerNotice } from '../protocol/wire';
 import type { AgentSpec } from '../runtime/agent';
 import type { Logger } from '../runtime/log';
@@ -191,7 +191,7 @@ export class RecordStore {
     const next = previous
       .then(() => writeFileAtomic(file, JSON.stringify(record) + '\n', this.sync))
       .catch((error: unknown) =>
-        this.log.error(`could not write agent record ${file}: ${messageOf(error)}`),
+        this.log.error(`could not write agent record ${file}: ${errorMessage(error)}`),
       )
       .finally(() => {
         if (this.writing.get(agentId) === next) this.writing.delete(agentId);
@@ -212,7 +212,7 @@ export class RecordStore {
         ? `it names agent "${parsed.data.spec.agentId}"`
         : firstIssue(parsed.error);
     } catch (error) {
-      problem = messageOf(error);
+      problem = errorMessage(error);
     }
     const aside = await moveAside(file, 'unreadable').catch(() => file);
     const message = `Agent record ${file} is unreadable (${problem}); moved to ${aside}. Agent ${expectedId} is not restored; its journal stays replayable.`;

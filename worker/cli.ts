@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import type { LogLevel } from '../runtime/log';
 
 export interface WorkerConfig {
@@ -206,7 +206,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv, version: string
       },
     };
   } catch (error) {
-    const message = messageOf(error);
+    const message = errorMessage(error);
     return {
       kind: 'exit',
       code: 2,

@@ -10,7 +10,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import type { z } from 'zod';
-import { ErrorCode, messageOf } from '../protocol/errors';
+import { ErrorCode, errorMessage } from '../protocol/errors';
 import {
   AgentDismiss,
   AgentInterrupt,
@@ -138,7 +138,7 @@ export function serveConnection(
         );
         return new ResponseError(
           ErrorCode.InternalError,
-          `The worker failed to handle ${spec.method}: ${messageOf(error)}`,
+          `The worker failed to handle ${spec.method}: ${errorMessage(error)}`,
         );
       }
     });

@@ -1,7 +1,7 @@
 // tavern-worker entry point: parse flags, start the runtime and the server, print the attach
 // URL, and shut down gracefully on SIGTERM/SIGINT.
 import { version as packageVersion } from '../package.json';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import { parseCli } from './cli';
 import { createLogger, redact } from '../runtime/log';
 import { createWorkerRuntime } from './workerRuntime';
@@ -99,6 +99,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`tavern-worker: could not start: ${messageOf(error)}\n`);
+  process.stderr.write(`tavern-worker: could not start: ${errorMessage(error)}\n`);
   process.exit(1);
 });

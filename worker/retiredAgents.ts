@@ -2,7 +2,7 @@
 // journals kept on disk so a coordinator that was away can still replay how they ended,
 // until `--retention-days` after the dismissal, when journal, mark and record are deleted.
 import { rm } from 'node:fs/promises';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import type { Journal } from '../runtime/journal';
 import type { JournalStore } from '../runtime/journalStore';
 import type { Logger } from '../runtime/log';
@@ -70,7 +70,7 @@ export class RetiredAgents {
         }
         pruned++;
       } catch (error) {
-        this.log.warn(`could not prune dismissed agent ${agentId}: ${messageOf(error)}`);
+        this.log.warn(`could not prune dismissed agent ${agentId}: ${errorMessage(error)}`);
       }
     }
     if (pruned > 0)

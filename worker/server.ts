@@ -35,6 +35,8 @@ export interface WorkerServer {
   close(): Promise<void>;
 }
 
+/** How long close() waits for coordinators to take their last frames and answer the close. */
+const CLOSE_GRACE_MS = 5_000;
 /**
  * Heartbeats a coordinator may go without answering a ping AND without reading a byte
  * before it is dropped. A busy coordinator still reads (or answers): it is never dropped
@@ -184,12 +186,28 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
     port,
     async close() {
       clearInterval(heartbeat);
+      // A graceful close: each coordinator gets every frame queued for it (the last events
+      // of a drain), then the close frame; its answer ends the connection. Only a peer that
+      // does not answer within the grace period is cut (it replays from the journal later).
+      const closed = [...wss.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1001, 'Worker shutting down');
+          }),
+      );
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(closed),
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(grace);
+      for (const ws of wss.clients) ws.terminate();
       for (const [socket, timer] of tarpit) {
         clearTimeout(timer);
         socket.destroy();
       }
       tarpit.clear();
-      for (const ws of wss.clients) ws.close(1001, 'Worker shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections?.();

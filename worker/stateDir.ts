@@ -3,7 +3,7 @@
 // start, are tightened with a warning (logged and sent to coordinators as a notice).
 import { chmod, lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { messageOf } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import type { WorkerNotice } from '../protocol/wire';
 import type { Logger } from '../runtime/log';
 import { DIR_MODE, ensurePrivateDir, FILE_MODE } from '../runtime/privateFiles';
@@ -31,7 +31,7 @@ export async function prepareStateDir(stateDir: string, log: Logger): Promise<Wo
         await tighten(join(path, inner.name), inner.isDirectory());
     }
   } catch (error) {
-    const message = `Could not check the modes of ${stateDir}: ${messageOf(error)}. Make sure only you can read it (chmod -R go-rwx).`;
+    const message = `Could not check the modes of ${stateDir}: ${errorMessage(error)}. Make sure only you can read it (chmod -R go-rwx).`;
     log.warn(message);
     return [{ level: 'warning', message }];
   }

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nanoid } from 'nanoid';
-import { ErrorCode, messageOf } from '../protocol/errors';
+import { ErrorCode, errorMessage } from '../protocol/errors';
 import {
   PROTOCOL_VERSION,
   type AgentInfo,
@@ -161,7 +161,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       } catch (error) {
         report(
           'warning',
-          `Agent ${record.spec.name} (${record.spec.agentId}) could not be restored: ${messageOf(error)}. Its files stay in ${options.stateDir}.`,
+          `Agent ${record.spec.name} (${record.spec.agentId}) could not be restored: ${errorMessage(error)}. Its files stay in ${options.stateDir}.`,
         );
       }
     }
@@ -186,7 +186,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       );
   })().catch((error: unknown) => {
     // Restore never refuses to start: the worker runs with what it could read.
-    report('warning', `Restoring agents from ${options.stateDir} failed: ${messageOf(error)}.`);
+    report('warning', `Restoring agents from ${options.stateDir} failed: ${errorMessage(error)}.`);
   });
 
   function probeEngines(): Promise<EngineStatus[]> {
@@ -297,12 +297,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         systemPrompt: params.systemPrompt,
         resumeSessionId: params.resumeSessionId,
         createdAt: Date.now(),
+        ...(params.projectSettings ? { projectSettings: true } : {}),
       };
       let journal: Journal;
       try {
         journal = journals.create(agentId);
       } catch (error) {
-        throw new WorkerError(ErrorCode.InvalidParams, messageOf(error), {
+        throw new WorkerError(ErrorCode.InvalidParams, errorMessage(error), {
           issues: [{ path: 'agentId', message: 'already exists' }],
         });
       }
@@ -319,7 +320,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         journals.discard(journal);
         throw new WorkerError(
           ErrorCode.InternalError,
-          `Worker ${options.name} could not write the agent's record: ${messageOf(error)}. Check the space and permissions of its --state-dir.`,
+          `Worker ${options.name} could not write the agent's record: ${errorMessage(error)}. Check the space and permissions of its --state-dir.`,
         );
       }
       const agent = new Agent(spec, journal, broker, hooks, log);

@@ -9,6 +9,8 @@ export interface PendingApproval extends Approval {
   /** The workspace folder whose coordinator routed it. */
   readonly folder: string;
   readonly agentName: string;
+  /** The worker that asked: only it may settle the request. */
+  readonly workerId: string;
   readonly since: number;
 }
 
@@ -47,9 +49,17 @@ export class Approvals {
     return true;
   }
 
-  /** Settled somewhere else: drop it without answering. */
-  settled(agentId: string, requestId: string): void {
-    if (this.pending.delete(keyOf(agentId, requestId))) this.changed.fire();
+  /**
+   * Settled somewhere else (another window, a timeout, an interrupt): drop it without
+   * answering. Only the worker that asked may say so; the host's own requests pass no worker.
+   */
+  settled(agentId: string, requestId: string, workerId?: string): boolean {
+    const key = keyOf(agentId, requestId);
+    const entry = this.pending.get(key);
+    if (!entry || (workerId !== undefined && entry.approval.workerId !== workerId)) return false;
+    this.pending.delete(key);
+    this.changed.fire();
+    return true;
   }
 
   /** Drops everything an agent had pending (it was dismissed, or its worker detached). */

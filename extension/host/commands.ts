@@ -1,27 +1,53 @@
 // Tavern's commands. Each reports its own errors in words that say what to do next.
 import * as vscode from 'vscode';
+import { EngineNameSchema } from '../../protocol/agentEvents';
+import { errorMessage } from '../../protocol/errors';
 import { parseAttachUrl, redactToken } from '../core/workers/attachUrl';
+import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
+import { manageRules } from './rules';
+import { installClaudeCodeCommand } from './claudeInstall';
 import type { TavernHost } from './tavernHost';
 
 export function registerCommands(host: TavernHost): vscode.Disposable[] {
+  const openPanel = (): Thenable<unknown> =>
+    vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`);
   return [
-    vscode.commands.registerCommand('tavern.openPanel', () =>
-      vscode.commands.executeCommand('tavern.panel.focus'),
+    vscode.commands.registerCommand(COMMANDS.openPanel, openPanel),
+    vscode.commands.registerCommand(
+      COMMANDS.openAgent,
+      async (folder?: string, agentId?: string) => {
+        await openPanel();
+        if (agentId) host.view.showAgent(folder, agentId);
+      },
     ),
-    vscode.commands.registerCommand('tavern.showLog', () => host.log.show(true)),
-    vscode.commands.registerCommand('tavern.restartLocalWorker', () => host.restartLocalWorker()),
-    vscode.commands.registerCommand('tavern.attachWorker', (url?: string) =>
+    vscode.commands.registerCommand(COMMANDS.showLog, () => host.log.show(true)),
+    vscode.commands.registerCommand(COMMANDS.restartLocalWorker, () => host.restartLocalWorker()),
+    vscode.commands.registerCommand(COMMANDS.attachWorker, (url?: string) =>
       attachWorker(host, url),
     ),
-    vscode.commands.registerCommand('tavern.detachWorker', (workerId?: string) =>
+    vscode.commands.registerCommand(COMMANDS.detachWorker, (workerId?: string) =>
       detachWorker(host, workerId),
     ),
-    vscode.commands.registerCommand('tavern.summonAgent', () => summonAgent(host)),
-    vscode.commands.registerCommand('tavern.dismissAgent', () => dismissAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.summonAgent, () => summonAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.dismissAgent, () => dismissAgent(host)),
+    vscode.commands.registerCommand(COMMANDS.manageRules, () => manageRules(host.coordinators)),
+    vscode.commands.registerCommand(COMMANDS.installClaudeCode, (options?: { force?: boolean }) =>
+      installClaudeCodeCommand(host.log, options),
+    ),
   ];
 }
 
+/** Restricted Mode runs nothing: says so and returns false. */
+function trusted(what: string): boolean {
+  if (vscode.workspace.isTrusted) return true;
+  void vscode.window.showInformationMessage(
+    `Tavern: Restricted Mode. Trust this folder (Manage Workspace Trust) to ${what}.`,
+  );
+  return false;
+}
+
 async function attachWorker(host: TavernHost, given?: string): Promise<void> {
+  if (!trusted('attach workers')) return;
   const url =
     given ??
     (await vscode.window.showInputBox({
@@ -57,7 +83,7 @@ async function attachWorker(host: TavernHost, given?: string): Promise<void> {
       `Tavern: attached worker "${worker.hello.name}" (${worker.hello.platform}-${worker.hello.arch}, ${worker.hello.maxAgents} agents max).`,
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     host.log.warn(`attach ${where} failed: ${message}`);
     void vscode.window
       .showErrorMessage(`Tavern: could not attach ${where}. ${message}`, 'Show Log')
@@ -68,7 +94,15 @@ async function attachWorker(host: TavernHost, given?: string): Promise<void> {
 }
 
 async function detachWorker(host: TavernHost, given?: string): Promise<void> {
-  const remote = host.pool.summaries().filter((w) => !w.isLocal);
+  // A fleet's workers come and go with their pods: the fleet's setting owns them.
+  const fleetWorker = host.pool.summaries().find((w) => w.id === given && w.group !== undefined);
+  if (fleetWorker) {
+    void vscode.window.showInformationMessage(
+      `Tavern: ${fleetWorker.name} is a pod of a fleet; it leaves when its pod does. Remove the fleet from tavern.fleets to detach all of its workers.`,
+    );
+    return;
+  }
+  const remote = host.pool.summaries().filter((w) => !w.isLocal && w.group === undefined);
   let workerId = given;
   if (!workerId) {
     if (remote.length === 0) {
@@ -84,12 +118,34 @@ async function detachWorker(host: TavernHost, given?: string): Promise<void> {
     workerId = pick?.id;
   }
   if (!workerId) return;
+  // Its live agents keep running over there, but this window stops seeing them: ask first.
+  const live = host.coordinators
+    .all()
+    .flatMap((p) => p.coordinator.list())
+    .filter(
+      (a) =>
+        a.workerId === workerId &&
+        a.state !== 'done' &&
+        a.state !== 'failed' &&
+        a.state !== 'dismissed',
+    );
+  if (live.length > 0) {
+    const name = host.pool.summaries().find((w) => w.id === workerId)?.name ?? workerId;
+    const names = live.map((a) => a.name).join(', ');
+    const choice = await vscode.window.showWarningMessage(
+      `Detach ${name}? ${live.length === 1 ? 'Its agent' : `Its ${live.length} agents`} (${names}) keep running there, but this window stops seeing ${live.length === 1 ? 'it' : 'them'} until you attach the worker again.`,
+      { modal: true },
+      'Detach',
+    );
+    if (choice !== 'Detach') return;
+  }
   host.pool.detach(workerId);
   await host.store.forget(workerId);
   host.log.info(`detached worker ${workerId}`);
 }
 
 async function summonAgent(host: TavernHost): Promise<void> {
+  if (!trusted('summon agents')) return;
   const projects = host.coordinators.all();
   if (projects.length === 0) {
     void vscode.window.showInformationMessage(
@@ -113,25 +169,46 @@ async function summonAgent(host: TavernHost): Promise<void> {
     ignoreFocusOut: true,
   });
   if (!assignment?.trim()) return;
-  const engines = [
-    ...new Set(
-      host.pool.summaries().flatMap((w) => w.engines.filter((e) => e.available).map((e) => e.name)),
-    ),
+  // Only engines that can run now are offered; the others are named with why not.
+  const workers = host.pool.summaries().filter((w) => w.status === 'connected');
+  const ready = [
+    ...new Set(workers.flatMap((w) => w.engines.filter((e) => e.ready).map((e) => e.name))),
   ];
+  const notReady = [
+    ...new Map(
+      workers.flatMap((w) =>
+        w.engines
+          .filter((e) => !e.ready && !ready.includes(e.name))
+          .map((e) => [e.name, `${e.name}: ${e.reason ?? 'not ready'}`] as const),
+      ),
+    ).values(),
+  ];
+  if (ready.length === 0) {
+    void vscode.window.showErrorMessage(
+      `Tavern: no connected worker can run an agent now. ${notReady.join(' ') || 'Attach a worker (Tavern: Attach Worker).'}`,
+    );
+    return;
+  }
   const engine =
-    engines.length > 1
-      ? await vscode.window.showQuickPick(engines, {
-          title: 'Tavern: Summon Agent',
-          placeHolder: `Engine (default ${host.config.defaultEngine})`,
-        })
-      : engines[0];
+    ready.length > 1
+      ? (
+          await vscode.window.showQuickPick(
+            ready.map((name) => ({
+              label: name,
+              ...(name === host.config.defaultEngine ? { description: 'default' } : {}),
+            })),
+            {
+              title: 'Tavern: Summon Agent',
+              placeHolder: notReady.length
+                ? `Engine (not offered: ${notReady.join('; ')})`
+                : `Engine (default ${host.config.defaultEngine})`,
+            },
+          )
+        )?.label
+      : ready[0];
   if (!engine) return;
   // With several workers able to run it, let the user choose (or leave it to placement).
-  const able = host.pool
-    .summaries()
-    .filter(
-      (w) => w.status === 'connected' && w.engines.some((e) => e.name === engine && e.available),
-    );
+  const able = workers.filter((w) => w.engines.some((e) => e.name === engine && e.ready));
   let workerId: string | undefined;
   if (able.length > 1) {
     const pick = await vscode.window.showQuickPick(
@@ -151,7 +228,7 @@ async function summonAgent(host: TavernHost): Promise<void> {
   try {
     const agent = await project.coordinator.summon({
       assignment,
-      engine: engine as 'claude' | 'anthropic' | 'scripted',
+      engine: EngineNameSchema.parse(engine),
       ...(workerId ? { worker: workerId } : {}),
     });
     const worker = host.pool.summaries().find((w) => w.id === agent.workerId);
@@ -160,7 +237,7 @@ async function summonAgent(host: TavernHost): Promise<void> {
     );
   } catch (error) {
     void vscode.window.showErrorMessage(
-      `Tavern: could not summon an agent. ${error instanceof Error ? error.message : String(error)}`,
+      `Tavern: could not summon an agent. ${errorMessage(error)}`,
     );
   }
 }
@@ -188,7 +265,7 @@ async function dismissAgent(host: TavernHost): Promise<void> {
     await pick.coordinator.dismiss(pick.id);
   } catch (error) {
     void vscode.window.showErrorMessage(
-      `Tavern: could not dismiss ${pick.label}. ${error instanceof Error ? error.message : String(error)}`,
+      `Tavern: could not dismiss ${pick.label}. ${errorMessage(error)}`,
     );
   }
 }

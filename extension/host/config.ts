@@ -1,5 +1,6 @@
 // Tavern's settings as typed getters (the names and descriptions live in package.json).
 import * as vscode from 'vscode';
+import { EngineNameSchema, type EngineName } from '../../protocol/agentEvents';
 
 export class Config {
   private get section(): vscode.WorkspaceConfiguration {
@@ -14,8 +15,13 @@ export class Config {
   get claudePath(): string | undefined {
     return this.section.get<string>('claudePath') || undefined;
   }
-  get defaultEngine(): 'claude' | 'anthropic' | 'scripted' {
-    return this.section.get<'claude' | 'anthropic' | 'scripted'>('defaultEngine', 'claude');
+  /** Where "Tavern: Install Claude Code" downloads from. */
+  get claudeInstallRegistry(): string {
+    return this.section.get<string>('claudeInstall.registry') || 'https://registry.npmjs.org/';
+  }
+  get defaultEngine(): EngineName {
+    const value = this.section.get<string>('defaultEngine', 'claude');
+    return EngineNameSchema.safeParse(value).data ?? 'claude';
   }
   get noWorkerFits(): 'fail' | 'local' {
     return this.section.get<'fail' | 'local'>('placement.noWorkerFits', 'fail');
@@ -41,6 +47,10 @@ export class Config {
   }
   async setWorkers(urls: string[]): Promise<void> {
     await this.section.update('workers', urls, vscode.ConfigurationTarget.Global);
+  }
+  /** `tavern.fleets` as written (checked by extension/core/fleet/fleetSpec.ts). */
+  get fleets(): unknown {
+    return this.section.get<unknown>('fleets', []);
   }
   /** Settings whose change needs the local worker restarted. */
   static readonly restartLocalWorkerOn = [

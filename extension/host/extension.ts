@@ -1,6 +1,7 @@
 // Entry point: thin on purpose. Builds one TavernHost and reports activation errors itself,
 // because VS Code shows none.
 import * as vscode from 'vscode';
+import { errorMessage } from '../../protocol/errors';
 import { registerCommands } from './commands';
 import { TavernHost } from './tavernHost';
 
@@ -14,7 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     host.log.info(`Tavern activated in ${Math.round(performance.now() - started)} ms`);
     void host.start();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     void vscode.window.showErrorMessage(`Tavern failed to start: ${message}`);
     throw error;
   }

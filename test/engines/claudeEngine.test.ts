@@ -61,6 +61,17 @@ beforeEach(() => {
   api.respondWith(undefined);
 });
 
+/** Resolves once `test` holds, checked now and on every `subscribe` callback. */
+function until(test: () => boolean, subscribe: (check: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (test()) resolve();
+    };
+    subscribe(check);
+    check();
+  });
+}
+
 const textOf = (agentId: string): string =>
   log
     .of(agentId)
@@ -205,8 +216,13 @@ describe('claude engine (real SDK, fake API)', () => {
 
   it('hands the spare process to the next agent and starts the one after when that turn ends', async () => {
     api.respondWith(() => say('Ready.'));
-    // A turn an earlier test left open has its next spare started by the 3 s fallback.
-    await new Promise((r) => setTimeout(r, 3_500));
+    // Earlier tests may have left a claim whose next spare has not started yet (it starts when
+    // that agent's first turn ends, or after 3 s): wait for it, so this test starts with a spare.
+    const count = (pattern: RegExp): number => worker.stderr().split(pattern).length - 1;
+    await until(
+      () => count(/starting the next spare process/) >= count(/claims the warm spare/),
+      (check) => worker.proc.stderr!.on('data', check),
+    );
     const from = worker.stderr().length;
     const logSince = (): string => worker.stderr().slice(from);
     for (const assignment of ['First', 'Second']) {

@@ -13,7 +13,7 @@ export type ReplyBlock =
 export interface Reply {
   blocks?: ReplyBlock[];
   stopReason?: 'end_turn' | 'tool_use' | 'max_tokens';
-  /** Answer with this HTTP error status instead (e.g. 500, 429). */
+  /** Answer with this HTTP error status instead (e.g. 500, 429; 401 and 403 as auth errors). */
   status?: number;
   /** Pause between streamed chunks (interrupt tests). */
   chunkDelayMs?: number;
@@ -111,16 +111,7 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
       : DEFAULT_REPLY;
     if (isMain) mainIndex++;
     if (reply.status && reply.status >= 400) {
-      const type =
-        reply.status === 429
-          ? 'rate_limit_error'
-          : reply.status === 529
-            ? 'overloaded_error'
-            : 'api_error';
-      json(res, reply.status, {
-        type: 'error',
-        error: { type, message: `Fake API error ${reply.status}` },
-      });
+      json(res, reply.status, { type: 'error', error: apiError(reply.status) });
       return;
     }
     const blocks = (reply.blocks ?? []).map((b) =>
@@ -243,6 +234,19 @@ export async function startFakeAnthropicApi(port = 0): Promise<FakeAnthropicApi>
         server.close(() => resolve());
       }),
   };
+}
+
+/** The error body the real API sends for a status (401: a bad key, 403: no permission). */
+function apiError(status: number): { type: string; message: string } {
+  if (status === 401) return { type: 'authentication_error', message: 'invalid x-api-key' };
+  if (status === 403)
+    return {
+      type: 'permission_error',
+      message: 'Your API key does not have permission to use the specified resource.',
+    };
+  if (status === 429) return { type: 'rate_limit_error', message: `Fake API error ${status}` };
+  if (status === 529) return { type: 'overloaded_error', message: `Fake API error ${status}` };
+  return { type: 'api_error', message: `Fake API error ${status}` };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

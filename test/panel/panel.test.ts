@@ -6,9 +6,46 @@ import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, row, squad } from './fixtures';
 import { THEMES } from './panelServer';
 import type { Page } from 'playwright-core';
-import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
+import type { WorkerGroupRow, WorkerRow } from '../../protocol/webview';
+import { framesDrawn, posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
+
+const pod = (name: string, extra: Partial<WorkerRow> = {}): WorkerRow => ({
+  id: `fleet:prod/${name}`,
+  name,
+  url: 'wss://127.0.0.1:41234/',
+  isLocal: false,
+  status: 'connected',
+  rttMs: 4,
+  agents: 3,
+  maxAgents: 16,
+  platform: 'linux-x64',
+  engines: [{ name: 'claude', available: true }],
+  group: 'fleet:prod',
+  ...extra,
+});
+const FLEET_WORKERS: WorkerRow[] = [
+  pod('tavern-worker-0'),
+  pod('tavern-worker-1', { draining: true }),
+];
+const FLEET_GROUPS: WorkerGroupRow[] = [
+  {
+    id: 'fleet:prod',
+    name: 'prod',
+    kind: 'kubernetes',
+    state: 'ready',
+    message: '2 of 2 Ready pods attached (context "prod", namespace "tavern", via port-forward).',
+  },
+  {
+    id: 'fleet:staging',
+    name: 'staging',
+    kind: 'kubernetes',
+    state: 'error',
+    message:
+      'Forbidden by RBAC: context "staging" (https://10.0.0.1:6443) may not list pods in namespace "tavern".',
+  },
+];
 
 async function showJake(
   p: Page,
@@ -106,9 +143,26 @@ describe('the Tavern panel in Chromium', () => {
         },
       ]),
     });
+    // One cost model: the turn line shows that turn; the header and /cost show the totals the
+    // host keeps for the agent (its squad row).
+    await expect
+      .poll(() => view(panel.page).locator('.transcript .block.result').textContent())
+      .toContain('1.2k in · 300 out · $0.25');
+    await send(
+      panel.page,
+      squad([
+        JAKE,
+        row({ id: 'frodo-1', name: 'Frodo', inputTokens: 3400, outputTokens: 700, costUsd: 0.61 }),
+      ]),
+    );
     await expect
       .poll(() => view(panel.page).locator('.conversation-header .cost').textContent())
-      .toContain('$0.25');
+      .toBe('3.4k in · 700 out · $0.61');
+    await input.type('/cost');
+    await panel.page.keyboard.press('Enter');
+    await expect
+      .poll(() => view(panel.page).locator('.local-note').textContent())
+      .toContain('3.4k in · 700 out · $0.61');
     await input.type('/dismiss');
     await panel.page.keyboard.press('Enter');
     expect(await posted(panel.page)).toContainEqual({ type: 'dismiss', agentId: 'frodo-1' });
@@ -179,6 +233,52 @@ describe('the Tavern panel in Chromium', () => {
     ]);
   });
 
+  it("groups a fleet's workers under the fleet, which shows its own state", async () => {
+    await send(panel.page, {
+      type: 'workers',
+      localWorkerEnabled: true,
+      workers: [
+        {
+          id: 'l',
+          name: 'local',
+          url: 'ws://127.0.0.1:7420/',
+          isLocal: true,
+          status: 'connected',
+          agents: 0,
+          engines: [],
+        },
+        ...FLEET_WORKERS,
+      ],
+      groups: FLEET_GROUPS,
+    });
+    const workers = view(panel.page).locator('.workers-body');
+    await workers.locator('li.worker-group').first().waitFor();
+    // The local worker stays on top, ungrouped, with its Restart.
+    expect(await workers.locator(':scope > ul > li.worker .name').allTextContents()).toEqual([
+      'local',
+    ]);
+    const groups = workers.locator('li.worker-group');
+    expect(await groups.locator('.worker-group-head .name').allTextContents()).toEqual([
+      'prod',
+      'staging',
+    ]);
+    const prod = groups.nth(0);
+    expect(await prod.locator('.count').textContent()).toBe('2/2 connected');
+    expect(await prod.locator('li.worker .name').allTextContents()).toEqual([
+      'tavern-worker-0',
+      'tavern-worker-1',
+    ]);
+    expect(await prod.locator('li.worker.draining .details span').first().textContent()).toMatch(
+      /^draining/,
+    );
+    // Pods come and go with the cluster: no Detach on them.
+    expect(await prod.locator('button').count()).toBe(0);
+    const staging = groups.nth(1);
+    expect(await staging.getAttribute('class')).toContain('state-error');
+    expect(await staging.locator('.group-message').textContent()).toContain('Forbidden by RBAC');
+    expect(await staging.locator('li.worker').count()).toBe(0);
+  });
+
   it('looks right in the light, dark and high contrast themes (screenshots under test-results/panel)', async () => {
     for (const theme of ['dark', 'light', 'high-contrast']) {
       await panel.page.goto(`${panel.server.url}?theme=${theme}`);
@@ -209,6 +309,7 @@ describe('the Tavern panel in Chromium', () => {
             {
               agentId: 'jake',
               requestId: 'j1',
+              workerLabel: 'local worker',
               tool: 'Bash',
               input: { command: 'git status' },
               request: 'tool',
@@ -235,7 +336,9 @@ describe('the Tavern panel in Chromium', () => {
               { name: 'scripted', available: true },
             ],
           },
+          ...FLEET_WORKERS,
         ],
+        groups: FLEET_GROUPS,
       });
       await send(panel.page, {
         type: 'transcript',
@@ -259,7 +362,8 @@ describe('the Tavern panel in Chromium', () => {
           { kind: 'state', state: 'working' },
         ]),
       });
-      await panel.page.waitForTimeout(150);
+      await view(panel.page).locator('.transcript .block.error').waitFor();
+      await framesDrawn(panel.page);
       await panel.page.screenshot({ path: join(SHOTS, `panel-${theme}.png`) });
       // The panel paints with the theme's own colours, and outlines rows only in high contrast.
       const painted = await panel.page.evaluate(() => ({

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { launchBrowser, servePanel, type PanelServer } from './panelServer';
 
-export { posted, send } from './panelServer';
+export { framesDrawn, posted, send } from './panelServer';
 
 export const SHOTS = resolve(__dirname, '../../test-results/panel');
 export const view = (p: Page) => p.locator('#app');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, longTranscript, row, squad } from './fixtures';
 import type { HostMessage } from '../../protocol/webview';
-import { posted, send, SHOTS, usePanelPage, view } from './panelPage';
+import { framesDrawn, posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -14,6 +14,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r1',
+        workerLabel: 'local worker',
         tool: 'Write',
         input: { file_path: 'notes.md', content: 'hello\nworld' },
         request: 'tool' as const,
@@ -21,6 +22,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r2',
+        workerLabel: 'local worker',
         tool: 'Bash',
         input: { command: 'npm test' },
         request: 'tool' as const,
@@ -28,6 +30,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       {
         agentId: 'frodo-1',
         requestId: 'r3',
+        workerLabel: 'local worker',
         tool: 'ExitPlanMode',
         input: { plan: '1. Sweep\n2. **Mop**' },
         request: 'plan' as const,
@@ -64,7 +67,10 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
     await expect.poll(() => cards.count()).toBe(3);
     expect(await cards.nth(0).locator('.diff .add').count()).toBe(2); // a Write shows as added lines
     await cards.nth(0).getByRole('button', { name: 'Allow Write once' }).click();
-    await cards.nth(1).getByRole('button', { name: 'Always allow Bash in this project' }).click();
+    await cards
+      .nth(1)
+      .getByRole('button', { name: 'Always allow Bash on the local worker, in this project' })
+      .click();
     await cards.nth(2).locator('textarea').fill('Mop first, then sweep.');
     await cards.nth(2).getByRole('button', { name: 'Reject the plan' }).click();
     const answers = (await posted(panel.page)).filter((m) => m.type === 'answer');
@@ -136,6 +142,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           {
             agentId: 'evil-1',
             requestId: 'x',
+            workerLabel: payloads[0]!,
             tool: payloads[3]!,
             input: { plan: payloads[4]!, file_path: payloads[1]! },
             request: 'tool',
@@ -156,6 +163,26 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           error: payloads[3]!,
           agents: 0,
           engines: [{ name: payloads[4]!, available: false, reason: payloads[5]! }],
+        },
+        {
+          id: payloads[6]!,
+          name: payloads[7]!,
+          url: payloads[8]!,
+          isLocal: false,
+          status: 'connected',
+          agents: 0,
+          engines: [],
+          group: payloads[9]!,
+          draining: true,
+        },
+      ],
+      groups: [
+        {
+          id: payloads[9]!,
+          name: payloads[10]!,
+          kind: payloads[11]!,
+          state: 'error',
+          message: payloads[12]!,
         },
       ],
     });
@@ -180,9 +207,9 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
           t.scrollTop = top;
           for (const d of t.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
         }, y);
-      await panel.page.waitForTimeout(30);
+      await framesDrawn(panel.page);
     }
-    await panel.page.waitForTimeout(200);
+    await framesDrawn(panel.page);
     const report = await panel.page.evaluate(() => {
       const app = document.getElementById('app')!;
       const bad = app.querySelectorAll(
@@ -214,7 +241,12 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
 
   it('keeps a 10,000-event transcript to a bounded DOM and paints it fast', async () => {
     const events = longTranscript('long-1', 10_000);
-    await send(panel.page, squad([JAKE, row({ id: 'long-1', name: 'Sam', state: 'done' })]));
+    // The header shows the agent's totals as the host counts them (protocol/usage.ts), not a
+    // sum of whatever part of the transcript is loaded.
+    await send(
+      panel.page,
+      squad([JAKE, row({ id: 'long-1', name: 'Sam', state: 'done', costUsd: 1.43 })]),
+    );
     await view(panel.page).locator('li.agent', { hasText: 'Sam' }).click();
     const figures = await panel.page.evaluate(
       async (message) => {
@@ -222,11 +254,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
         window.postMessage(message, '*');
         await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
         const paint = performance.now() - t0;
-        const measure = (name: string): number =>
-          performance.getEntriesByName(name).at(-1)?.duration ?? -1;
         return {
-          validate: measure('tavern:validate'),
-          draw: measure('tavern:draw'),
           paint,
           rows: document.querySelectorAll('.transcript .items > *').length,
           nodes: document.querySelectorAll('*').length,
@@ -235,7 +263,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
       { type: 'transcript', agentId: 'long-1', reset: true, more: false, events } as const,
     );
     console.log(
-      `10k events: first paint ${figures.paint.toFixed(1)} ms (validate ${figures.validate.toFixed(1)}, draw ${figures.draw.toFixed(1)}), ${figures.rows} rows, ${figures.nodes} DOM nodes`,
+      `10k events: first paint ${figures.paint.toFixed(1)} ms, ${figures.rows} rows, ${figures.nodes} DOM nodes`,
     );
     expect(figures.rows).toBeGreaterThan(0);
     expect(figures.rows).toBeLessThanOrEqual(300);

@@ -5,11 +5,13 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { ensureBrowser } from '../../scripts/browser.mjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderWebviewHtml } from '../../extension/core/webviewHtml';
-import type { HostMessage, WebviewMessage } from '../../protocol/webview';
+import type { HostMessage, TranscriptMessage, WebviewMessage } from '../../protocol/webview';
 
-export const CHROMIUM = process.env.TAVERN_CHROMIUM ?? '/usr/bin/chromium';
+/** Set by test/globalSetup.ts; benchmarks find (or install) one themselves. */
+const browserPath = (): string => process.env.TAVERN_CHROMIUM ?? ensureBrowser();
 // From the repository root (tests and benchmarks both run there).
 const ASSETS = resolve(process.cwd(), 'dist/webview');
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
@@ -168,14 +170,21 @@ window.acquireVsCodeApi = () => ({
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: browserPath(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
   });
 }
 
 /** Plays the host: delivers one message to the panel the way VS Code does (a window message). */
-export async function send(page: Page, message: HostMessage): Promise<void> {
+export async function send(page: Page, message: HostMessage | TranscriptMessage): Promise<void> {
   await page.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+/** Resolves after the page has drawn `frames` more animation frames (the panel draws per frame). */
+export async function framesDrawn(page: Page, frames = 2): Promise<void> {
+  await page.evaluate(async (n) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => requestAnimationFrame(() => r(null)));
+  }, frames);
 }
 
 export async function posted(page: Page): Promise<WebviewMessage[]> {

@@ -25,12 +25,12 @@ describe('engine availability', () => {
     });
     const c = await client.connect();
     const engines = Object.fromEntries(c.hello.engines.map((e) => [e.name, e]));
-    expect(engines.scripted?.available).toBe(true);
-    expect(engines.claude).toMatchObject({ available: false });
+    expect(engines.scripted).toMatchObject({ available: true, ready: true });
+    expect(engines.claude).toMatchObject({ available: false, ready: false });
     expect(engines.claude?.reason).toMatch(
       /\/nonexistent\/claude does not exist.*npm i -g @anthropic-ai\/claude-code/,
     );
-    expect(engines.anthropic).toMatchObject({ available: false });
+    expect(engines.anthropic).toMatchObject({ available: false, ready: false });
     expect(engines.anthropic?.reason).toMatch(/ANTHROPIC_API_KEY is not set/);
 
     const error = await c.spawn({ name: 'Nope', engine: 'claude' }).catch((e: unknown) => e);

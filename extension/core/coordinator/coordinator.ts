@@ -1,6 +1,9 @@
 // One coordinator per workspace folder: its agents (and only its agents: the pool is shared
 // by every folder of a multi-root window), their placement, names, transcripts in .tavern/,
-// reports bubbled up to Jake, and permission requests routed to the UI and back.
+// reports bubbled up to Jake, and permission requests routed to the UI and back. A worker
+// speaks only for the agents it hosts: anything it sends about another worker's agent is
+// dropped and counted against it.
+import { nanoid } from 'nanoid';
 import { Emitter } from 'vscode-jsonrpc/node';
 import type {
   AgentEventEnvelope,
@@ -9,12 +12,16 @@ import type {
   PermissionMode,
   ReportStatus,
 } from '../../../protocol/agentEvents';
+import { addTurn, type UsageTotals } from '../../../protocol/usage';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
-import { TavernStore, type AgentRecord } from '../store/tavernStore';
+import { Disposables } from '../disposables';
+import type { AgentRecord } from '../store/agentRecord';
+import { TavernStore } from '../store/tavernStore';
 import type { WorkerPool } from '../workers/workerPool';
 import { NamePool, type NameTheme } from './names';
-import { PermissionRules } from './permissionRules';
+import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
 import { placeAgent, type NoWorkerFits } from './placement';
+import { TurnWatch } from './turnWatch';
 
 export type DisplayState = AgentState | 'lost';
 
@@ -22,15 +29,15 @@ export interface AgentSummary {
   readonly id: string;
   readonly name: string;
   readonly workerId: string;
+  /** The worker's name (kept from when it was summoned while that worker is gone). */
+  readonly workerName: string;
   readonly engine: EngineName;
   /** `lost` while its worker is unreachable: never a ghost "working". */
   readonly state: DisplayState;
   readonly stateReason?: string;
   readonly assignment?: string;
   readonly lastSeq: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  readonly costUsd: number;
+  readonly usage: UsageTotals;
 }
 
 export interface SummonRequest {
@@ -42,89 +49,111 @@ export interface SummonRequest {
   model?: string;
 }
 
+/** What Jake is told: a report, or a turn that ended without one. */
+export interface AgentReport {
+  agent: AgentSummary;
+  status: ReportStatus | 'no_report';
+  summary: string;
+}
+
 export interface CoordinatorOptions {
   folder: string;
   pool: WorkerPool;
   defaultEngine: EngineName;
   noWorkerFits: NoWorkerFits;
   theme?: NameTheme;
+  /** Where this project's always-allow rules are kept (default: memory only). */
+  rules?: RuleStorage;
+  /**
+   * Whether agents may load this folder's own Claude settings (asked of the user once per
+   * content; see extension/core/trust/projectSettings.ts). Default: never.
+   */
+  projectSettings?: () => Promise<boolean>;
   log: (message: string) => void;
-}
-
-interface Entry {
-  record: AgentRecord;
-  state: AgentState;
-  reason: string | undefined;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
 }
 
 export class Coordinator {
   readonly store: TavernStore;
-  private readonly agents = new Map<string, Entry>();
+  private readonly agents = new Map<string, AgentRecord>();
+  private readonly turns = new TurnWatch();
+  /** Each worker's status when last seen, so a pool change re-announces only its agents. */
+  private readonly workerStatus = new Map<string, string>();
   private readonly names: NamePool;
   private readonly rules: PermissionRules;
-  private readonly disposables: { dispose(): void }[] = [];
-  private readonly changed = new Emitter<AgentSummary>();
-  private readonly eventEmitter = new Emitter<AgentEventEnvelope>();
-  private readonly reports = new Emitter<{
-    agent: AgentSummary;
-    status: ReportStatus;
-    summary: string;
-  }>();
-  private readonly permissions = new Emitter<{
-    agent: AgentSummary;
-    request: PermissionRequestParams;
-    answer(d: PermissionDecision, always?: boolean): void;
-  }>();
+  private readonly owned = new Disposables();
+  private readonly changed = this.owned.add(new Emitter<AgentSummary>());
+  private readonly eventEmitter = this.owned.add(new Emitter<AgentEventEnvelope>());
+  private readonly reports = this.owned.add(new Emitter<AgentReport>());
+  private readonly permissions = this.owned.add(
+    new Emitter<{
+      agent: AgentSummary;
+      request: PermissionRequestParams;
+      answer(d: PermissionDecision, always?: boolean): void;
+    }>(),
+  );
   readonly onAgentChanged = this.changed.event;
   readonly onAgentEvent = this.eventEmitter.event;
-  /** What Jake is told: an agent reported done, blocked or needs input. */
+  /** What Jake is told: an agent reported done, blocked or needs input, or gave no report. */
   readonly onReport = this.reports.event;
   readonly onPermissionRequest = this.permissions.event;
 
   constructor(private readonly options: CoordinatorOptions) {
-    this.store = new TavernStore(options.folder);
+    this.store = new TavernStore(options.folder, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
-    this.rules = new PermissionRules(this.store.dir, !this.store.readOnly);
+    this.rules = new PermissionRules(options.rules ?? memoryRules());
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
     for (const record of this.store.loadRecords()) {
       if (record.state === 'dismissed') continue;
       this.names.reserve(record.name);
-      this.agents.set(record.id, {
-        record,
-        state: record.state as AgentState,
-        reason: undefined,
-        tokensIn: 0,
-        tokensOut: 0,
-        cost: 0,
-      });
+      this.agents.set(record.id, record);
     }
-    this.disposables.push(
+    for (const problem of this.store.problems) options.log(`could not load ${problem}`);
+    this.owned.push(
       // Replay resumes after what was persisted: no gap, no duplicates.
       options.pool.addClientSetup((workerId, client) => {
-        for (const entry of this.agents.values())
-          if (entry.record.workerId === workerId)
-            client.trackAgent(entry.record.id, entry.record.lastSeq);
+        for (const record of this.agents.values())
+          if (record.workerId === workerId) client.trackAgent(record.id, record.lastSeq);
       }),
-      options.pool.onAgentEvent(({ envelope }) => this.accept(envelope)),
+      options.pool.onAgentEvent(({ workerId, envelope }) => this.accept(workerId, envelope)),
+      // A worker came or went: its agents are reachable or `lost` now. Only those change.
       options.pool.onChanged(() => {
-        for (const entry of this.agents.values()) this.changed.fire(this.summary(entry));
+        const moved = new Set<string>();
+        for (const w of options.pool.summaries()) {
+          if (this.workerStatus.get(w.id) !== w.status) moved.add(w.id);
+          this.workerStatus.set(w.id, w.status);
+        }
+        for (const id of [...this.workerStatus.keys()])
+          if (!options.pool.get(id)) {
+            this.workerStatus.delete(id);
+            moved.add(id);
+          }
+        if (moved.size === 0) return;
+        for (const record of this.agents.values())
+          if (moved.has(record.workerId)) this.changed.fire(this.summary(record));
       }),
-      options.pool.addPermissionRoute((_workerId, request) => this.routePermission(request)),
+      options.pool.addPermissionRoute((workerId, request) =>
+        this.routePermission(workerId, request),
+      ),
+      options.pool.addOwnershipCheck((workerId, agentId) => {
+        const record = this.agents.get(agentId);
+        if (!record) return undefined;
+        return record.workerId === workerId ? 'hosts' : 'elsewhere';
+      }),
     );
   }
 
   list(): AgentSummary[] {
-    return [...this.agents.values()].map((e) => this.summary(e));
+    return [...this.agents.values()].map((r) => this.summary(r));
   }
 
   find(idOrName: string): AgentSummary | undefined {
-    const entry =
-      this.agents.get(idOrName) ??
-      [...this.agents.values()].find((e) => e.record.name.toLowerCase() === idOrName.toLowerCase());
-    return entry ? this.summary(entry) : undefined;
+    const record = this.lookup(idOrName);
+    return record ? this.summary(record) : undefined;
+  }
+
+  /** Whether this agent is ours and lives on that worker (the only one that speaks for it). */
+  hosts(workerId: string, agentId: string): boolean {
+    return this.agents.get(agentId)?.workerId === workerId;
   }
 
   async summon(request: SummonRequest): Promise<AgentSummary> {
@@ -141,66 +170,67 @@ export class Coordinator {
     );
     const client = this.options.pool.get(worker.id);
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
+    const projectSettings = (await this.options.projectSettings?.()) === true;
     const name = this.names.claim(request.name);
-    const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${Date.now().toString(36)}`;
+    // Unguessable: a worker must not be able to name another worker's agents.
+    const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${nanoid(16)}`;
     const now = new Date().toISOString();
     const record: AgentRecord = {
       id: agentId,
       name,
       workerUrl: worker.url,
       workerId: worker.id,
+      workerName: worker.name,
       engine,
       permissionMode: request.permissionMode ?? 'default',
       ...(request.assignment ? { assignment: request.assignment } : {}),
       ...(request.model ? { model: request.model } : {}),
       state: 'summoned',
       lastSeq: 0,
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
       createdAt: now,
       updatedAt: now,
     };
     // Registered before the spawn so its first events are recognised as ours.
-    const entry: Entry = {
-      record,
-      state: 'summoned',
-      reason: undefined,
-      tokensIn: 0,
-      tokensOut: 0,
-      cost: 0,
-    };
-    this.agents.set(agentId, entry);
+    this.agents.set(agentId, record);
+    this.options.pool.placed(worker.id, agentId);
     try {
       await client.spawn({
         agentId,
         name,
         engine,
         ...(request.assignment ? { assignment: request.assignment } : {}),
-        permissionMode: record.permissionMode as PermissionMode,
+        // The local worker shares this machine: its agents work in this project's folder.
+        ...(worker.isLocal ? { cwd: this.options.folder } : {}),
+        ...(projectSettings ? { projectSettings } : {}),
+        permissionMode: record.permissionMode,
         ...(request.model ? { model: request.model } : {}),
       });
     } catch (error) {
+      this.options.pool.placed(worker.id, agentId, false);
       this.agents.delete(agentId);
       this.names.release(name);
       throw error;
     }
     this.store.saveRecord(record);
     this.options.log(`summoned ${name} on ${worker.name} (${engine})`);
-    return this.summary(entry);
+    return this.summary(record);
   }
 
   async send(agent: string, text: string, from = 'user'): Promise<void> {
-    const { entry, client } = this.resolve(agent);
-    await client.send({ agentId: entry.record.id, text, from });
+    const { record, client } = this.resolve(agent);
+    await client.send({ agentId: record.id, text, from });
   }
 
   async interrupt(agent: string): Promise<void> {
-    const { entry, client } = this.resolve(agent);
-    await client.interrupt(entry.record.id);
+    const { record, client } = this.resolve(agent);
+    await client.interrupt(record.id);
   }
 
   async dismiss(agent: string): Promise<void> {
-    const { entry, client } = this.resolve(agent);
-    await client.dismiss(entry.record.id);
-    this.names.release(entry.record.name);
+    const { record, client } = this.resolve(agent);
+    await client.dismiss(record.id);
+    this.names.release(record.name);
   }
 
   /** A page of an agent's stored transcript (for the panel and after a reload). */
@@ -208,121 +238,150 @@ export class Coordinator {
     agent: string,
     options: { beforeSeq?: number; limit: number },
   ): Promise<AgentEventEnvelope[]> {
-    return this.store.loadTranscript(this.resolveEntry(agent).record.id, options);
+    return this.store.loadTranscript(this.resolveRecord(agent).id, options);
   }
 
   async dispose(): Promise<void> {
-    for (const d of this.disposables.splice(0)) d.dispose();
-    for (const entry of this.agents.values()) this.store.saveRecord(entry.record);
+    for (const record of this.agents.values()) this.store.saveRecord(record);
+    this.owned.dispose();
     await this.store.dispose();
-    this.changed.dispose();
-    this.eventEmitter.dispose();
-    this.reports.dispose();
-    this.permissions.dispose();
   }
 
-  private accept(envelope: AgentEventEnvelope): void {
-    const entry = this.agents.get(envelope.agentId);
-    if (!entry || envelope.seq <= entry.record.lastSeq) return; // another folder's agent, or already stored
-    entry.record.lastSeq = envelope.seq;
-    this.store.append(entry.record.id, entry.record.name, [envelope]);
+  /** An event from `workerId`: recorded only when that worker hosts the agent. */
+  private accept(workerId: string, envelope: AgentEventEnvelope): void {
+    const record = this.agents.get(envelope.agentId);
+    if (!record) return; // another folder's agent (or nobody's: the pool counts those)
+    if (record.workerId !== workerId) return; // not this worker's to speak for
+    record.lastSeq = envelope.seq;
+    this.store.append(record.id, record.name, [envelope]);
     const event = envelope.event;
     let changed = false;
     if (event.kind === 'state') {
-      entry.state = event.state;
-      entry.reason = event.reason;
-      entry.record.state = event.state;
-      entry.record.updatedAt = new Date(envelope.time).toISOString();
-      this.store.saveRecord(entry.record);
+      record.state = event.state;
+      if (event.reason !== undefined) record.stateReason = event.reason;
+      else delete record.stateReason;
+      record.updatedAt = new Date(envelope.time).toISOString();
+      this.store.saveRecord(record);
       if (event.state === 'dismissed') {
-        this.names.release(entry.record.name);
-        this.agents.delete(entry.record.id);
+        this.names.release(record.name);
+        this.agents.delete(record.id);
       }
       changed = true;
     } else if (event.kind === 'result') {
-      entry.tokensIn += event.inputTokens;
-      entry.tokensOut += event.outputTokens;
-      entry.cost += event.costUsd;
-      if (event.sessionId && event.sessionId !== entry.record.sessionId) {
-        entry.record.sessionId = event.sessionId;
-        this.store.saveRecord(entry.record);
-      }
+      record.usage = addTurn(record.usage, event);
+      if (event.sessionId) record.sessionId = event.sessionId;
+      this.store.saveRecord(record);
       changed = true;
     }
     this.eventEmitter.fire(envelope);
-    if (changed) this.changed.fire(this.summary(entry));
-    if (event.kind === 'report')
-      this.reports.fire({
-        agent: this.summary(entry),
-        status: event.status,
-        summary: event.summary,
-      });
+    if (changed) this.changed.fire(this.summary(record));
+    const ended = this.turns.observe(envelope);
+    if (ended) this.reports.fire({ agent: this.summary(record), ...ended });
   }
 
   private routePermission(
+    workerId: string,
     request: PermissionRequestParams,
   ): Promise<PermissionDecision> | undefined {
-    const entry = this.agents.get(request.agentId);
-    if (!entry) return undefined;
-    if (request.request === 'tool' && this.rules.allows(request.tool)) {
-      this.options.log(`auto-allowed ${request.tool} for ${entry.record.name} (always-allow rule)`);
+    const record = this.agents.get(request.agentId);
+    if (!record || record.workerId !== workerId) return undefined;
+    const client = this.options.pool.get(workerId);
+    const scope = ruleScope({
+      isLocal: this.options.pool.isLocal(workerId),
+      workerId: client?.hello?.workerId,
+    });
+    const rule = request.request === 'tool' ? this.rules.allowing(request.tool, scope) : undefined;
+    if (rule) {
+      this.options.log(
+        `auto-allowed ${request.tool} for ${record.name} on ${rule.scopeLabel} (your always-allow rule "${rule.tool}")`,
+      );
       return Promise.resolve({
         decision: 'allow',
-        message: 'Allowed by an always-allow rule of this project.',
+        message: `Allowed by your always-allow rule for ${rule.tool} on ${rule.scopeLabel}.`,
       });
     }
     return new Promise((resolve) => {
+      const agent = this.summary(record);
       this.permissions.fire({
-        agent: this.summary(entry),
+        agent,
         request,
         answer: (decision, always) => {
-          if (always && decision.decision === 'allow') this.rules.add(request.tool);
+          if (always && decision.decision === 'allow')
+            this.rules.add(
+              request.tool,
+              scope,
+              scope === 'local' ? 'the local worker' : `remote worker ${agent.workerName}`,
+            );
           resolve(decision);
         },
       });
     });
   }
 
-  private resolveEntry(agent: string): Entry {
-    const entry =
-      this.agents.get(agent) ??
-      [...this.agents.values()].find((e) => e.record.name.toLowerCase() === agent.toLowerCase());
-    if (!entry) {
-      const known = [...this.agents.values()].map((e) => e.record.name).join(', ') || 'none';
+  /** This project's always-allow rules (the user's, from VS Code's storage). */
+  rulesList(): readonly Rule[] {
+    return this.rules.list();
+  }
+
+  addRule(tool: string, scope: string, scopeLabel: string): void {
+    this.rules.add(tool, scope, scopeLabel);
+  }
+
+  revokeRule(tool: string, scope: string): boolean {
+    return this.rules.revoke(tool, scope);
+  }
+
+  private lookup(idOrName: string): AgentRecord | undefined {
+    const lower = idOrName.toLowerCase();
+    return (
+      this.agents.get(idOrName) ??
+      [...this.agents.values()].find((r) => r.name.toLowerCase() === lower)
+    );
+  }
+
+  private resolveRecord(agent: string): AgentRecord {
+    const record = this.lookup(agent);
+    if (!record) {
+      const known = [...this.agents.values()].map((r) => r.name).join(', ') || 'none';
       throw new Error(`No agent "${agent}" in this project. Agents: ${known}.`);
     }
-    return entry;
+    return record;
   }
 
   private resolve(agent: string): {
-    entry: Entry;
+    record: AgentRecord;
     client: NonNullable<ReturnType<WorkerPool['get']>>;
   } {
-    const entry = this.resolveEntry(agent);
-    const client = this.options.pool.get(entry.record.workerId);
+    const record = this.resolveRecord(agent);
+    const client = this.options.pool.get(record.workerId);
     if (!client?.isConnected())
       throw new Error(
-        `${entry.record.name}'s worker (${entry.record.workerUrl}) is not connected right now; its agent shows as lost until it returns.`,
+        `${record.name}'s worker (${record.workerName ?? record.workerUrl}) is not connected right now; its agent shows as lost until it returns.`,
       );
-    return { entry, client };
+    return { record, client };
   }
 
-  private summary(entry: Entry): AgentSummary {
-    const client = this.options.pool.get(entry.record.workerId);
+  private summary(record: AgentRecord): AgentSummary {
+    const client = this.options.pool.get(record.workerId);
     const reachable = client?.status === 'connected';
-    const live = entry.state !== 'dismissed' && entry.state !== 'done' && entry.state !== 'failed';
+    const live =
+      record.state !== 'dismissed' && record.state !== 'done' && record.state !== 'failed';
     return {
-      id: entry.record.id,
-      name: entry.record.name,
-      workerId: entry.record.workerId,
-      engine: entry.record.engine as EngineName,
-      state: !reachable && live ? 'lost' : entry.state,
-      ...(entry.reason ? { stateReason: entry.reason } : {}),
-      ...(entry.record.assignment ? { assignment: entry.record.assignment } : {}),
-      lastSeq: entry.record.lastSeq,
-      inputTokens: entry.tokensIn,
-      outputTokens: entry.tokensOut,
-      costUsd: entry.cost,
+      id: record.id,
+      name: record.name,
+      workerId: record.workerId,
+      workerName: client?.hello?.name ?? record.workerName ?? record.workerUrl,
+      engine: record.engine,
+      state: !reachable && live ? 'lost' : record.state,
+      ...(record.stateReason ? { stateReason: record.stateReason } : {}),
+      ...(record.assignment ? { assignment: record.assignment } : {}),
+      lastSeq: record.lastSeq,
+      usage: record.usage,
     };
   }
+}
+
+function memoryRules(): RuleStorage {
+  let saved: unknown = [];
+  return { load: () => saved, save: (rules) => (saved = [...rules]) };
 }

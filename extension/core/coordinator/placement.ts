@@ -1,6 +1,7 @@
 // Where a new agent runs: the worker asked for, else the least-loaded connected worker that
-// has the engine and room; when none fits, fail with what was needed (or use the local
-// worker, by setting).
+// has the engine and room (agents whose spawn is in flight count, so a burst of summons
+// spreads over a fleet); when none fits, fail with what was needed (or use the local
+// worker, by setting). A draining worker takes no new agents.
 import type { EngineName } from '../../../protocol/agentEvents';
 import type { WorkerSummary } from '../workers/workerPool';
 
@@ -10,8 +11,10 @@ export class PlacementError extends Error {}
 
 function why(w: WorkerSummary, engine: EngineName): string | undefined {
   if (w.status !== 'connected') return `${w.name}: ${w.status}`;
+  if (w.draining) return `${w.name}: going away (its pod is terminating)`;
   const e = w.engines.find((x) => x.name === engine);
   if (!e?.available) return `${w.name}: no ${engine} engine${e?.reason ? ` (${e.reason})` : ''}`;
+  if (!e.ready) return `${w.name}: ${engine} is not ready${e.reason ? ` (${e.reason})` : ''}`;
   if (w.maxAgents !== undefined && w.agents >= w.maxAgents)
     return `${w.name}: full (${w.agents}/${w.maxAgents})`;
   return undefined;

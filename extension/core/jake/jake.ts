@@ -1,20 +1,27 @@
-// Jake in the extension host: one engine session per project (claude for real use, scripted
-// for tests and the offline demo), rooted in the folder, with his tools over the project's
-// coordinator. Agents' reports are told to him (batched, queued while he is mid-turn) so he
-// can tell the human. His session id and transcript persist in .tavern/jake/ so he resumes
-// after a reload.
+// Jake's seat in the extension host: an ordinary Agent of runtime/ (the same turn loop, state
+// machine and permission broker the squad's agents run on workers), rooted in the project
+// folder, with his tools over the project's coordinator. What is his alone lives here: his
+// record and transcript in .tavern/jake/ (so he resumes after a reload), his approvals going to
+// the panel, and the squad's reports told to him.
 import { Emitter } from 'vscode-jsonrpc/node';
-import type { AgentEvent, AgentEventEnvelope } from '../../../protocol/agentEvents';
-import type { PermissionDecision } from '../../../protocol/wire';
+import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
+import { JAKE_ID } from '../../../protocol/ids';
+import { addTurn } from '../../../protocol/usage';
 import type {
-  Engine,
-  EngineContext,
-  EngineSession,
-  PermissionAsk,
-} from '../../../runtime/engines/engine';
+  PermissionDecision,
+  PermissionRequestParams,
+  PermissionSettled,
+  ParamsOf,
+} from '../../../protocol/wire';
+import { Agent, type AgentHooks, type AgentSpec } from '../../../runtime/agent';
+import type { Engine } from '../../../runtime/engines/engine';
+import { JournalStore } from '../../../runtime/journalStore';
+import type { Logger } from '../../../runtime/log';
+import { PermissionBroker, type PermissionPeer } from '../../../runtime/permissionBroker';
 import type { Coordinator } from '../coordinator/coordinator';
-import { JAKE_ID, type AgentRecord } from '../store/tavernStore';
+import type { AgentRecord } from '../store/agentRecord';
 import type { WorkerPool } from '../workers/workerPool';
+import { SQUAD_REPORTS } from './demoJake';
 import { JAKE_SYSTEM_PROMPT } from './jakePrompt';
 import { jakeTools } from './jakeTools';
 
@@ -26,104 +33,157 @@ export interface JakeOptions {
   model?: string;
   /** Deny Jake's own permission requests nobody answers within this time (default 10 min). */
   permissionTimeoutMs?: number;
+  /** Whether he may load the folder's own Claude settings (asked once; default never). */
+  projectSettings?: () => Promise<boolean>;
   log: (message: string) => void;
 }
 
 export interface JakePermissionRequest {
-  ask: PermissionAsk;
+  request: PermissionRequestParams;
   answer(decision: PermissionDecision): void;
 }
 
 export class Jake {
-  private seq: number;
+  private engine: Engine;
   private readonly record: AgentRecord;
-  private readonly session: EngineSession;
-  private readonly queue: string[] = [];
-  private running = false;
-  /** Since this window opened (older turns are in the transcript). */
-  private readonly totals = { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  private readonly agent: Agent;
+  private readonly broker: PermissionBroker;
+  private readonly journals: JournalStore;
+  private readonly spec: AgentSpec;
+  /** His engine session, made before his first turn (once project settings are decided). */
+  private session: Promise<void> | undefined;
   private pendingReports: string[] = [];
   private reportFlush: NodeJS.Immediate | undefined;
-  private readonly disposables: { dispose(): void }[] = [];
+  private readonly subscriptions: { dispose(): void }[] = [];
   private readonly events = new Emitter<AgentEventEnvelope>();
   private readonly permissions = new Emitter<JakePermissionRequest>();
+  private readonly settledEmitter = new Emitter<ParamsOf<typeof PermissionSettled>>();
   readonly onEvent = this.events.event;
   readonly onPermissionRequest = this.permissions.event;
+  /** One of his requests was settled without the human (it timed out, or he was stopped). */
+  readonly onPermissionSettled = this.settledEmitter.event;
 
   constructor(private readonly options: JakeOptions) {
+    this.engine = options.engine;
     const store = options.coordinator.store;
-    const now = new Date().toISOString();
-    this.record = store.loadJake() ?? {
-      id: JAKE_ID,
-      name: 'Jake',
-      workerUrl: 'extension host',
-      workerId: 'extension-host',
-      engine: options.engine.name,
-      permissionMode: 'default',
-      state: 'waiting',
-      lastSeq: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
-    this.seq = this.record.lastSeq;
+    this.record = store.loadJake() ?? newRecord(options.engine);
     if (this.record.engine !== options.engine.name) {
-      // A different engine cannot resume the old session: start fresh and say so.
+      // A different engine cannot resume the old session: start fresh.
       delete this.record.sessionId;
       this.record.engine = options.engine.name;
     }
-    const ctx: EngineContext = {
-      agentId: JAKE_ID,
-      name: 'Jake',
-      cwd: options.folder,
-      model: options.model,
-      permissionMode: 'default',
-      systemPrompt: JAKE_SYSTEM_PROMPT,
-      resumeSessionId: this.record.sessionId,
-      tools: jakeTools(options.coordinator, options.pool),
-      emit: (event) => this.emit(event),
-      requestPermission: (ask) => this.askHuman(ask),
-      report: () => undefined, // Jake reports to the human directly
-      setSessionId: (sessionId) => {
-        this.record.sessionId = sessionId;
+    const say = (message: string): void => options.log(`jake: ${message}`);
+    const log: Logger = { debug: say, info: say, warn: say, error: say };
+    this.broker = new PermissionBroker(options.permissionTimeoutMs ?? 600_000, log);
+    this.broker.attach(this.humanPeer());
+    // His events are published per tick, like any agent's; they are kept in .tavern/jake/.
+    this.journals = new JournalStore({
+      dir: undefined,
+      log,
+      publish: (batch) => {
+        for (const { envelope } of batch) this.onEnvelope(envelope);
+      },
+    });
+    const journal = this.journals.create(JAKE_ID, this.record.lastSeq);
+    const hooks: AgentHooks = {
+      onChanged: (agent) => {
+        this.record.state = agent.state;
+        this.record.stateReason = agent.info().stateReason;
+        if (agent.sessionId !== undefined) this.record.sessionId = agent.sessionId;
         this.save();
       },
-      log: (message) => options.log(`jake: ${message}`),
     };
-    this.session = options.engine.createSession(ctx);
-    this.disposables.push(
+    const spec: AgentSpec = {
+      agentId: JAKE_ID,
+      name: 'Jake',
+      engine: options.engine.name,
+      cwd: options.folder,
+      permissionMode: 'default',
+      model: options.model,
+      assignment: undefined,
+      systemPrompt: JAKE_SYSTEM_PROMPT,
+      resumeSessionId: this.record.sessionId,
+      createdAt: Date.parse(this.record.createdAt) || Date.now(),
+      role: 'coordinator',
+    };
+    this.spec = spec;
+    // A reload mid-turn ends that turn: its engine process went with the old window.
+    const midTurn =
+      this.record.state === 'working' ||
+      (this.record.state === 'waiting' && this.record.stateReason !== 'input');
+    this.agent = new Agent(spec, journal, this.broker, hooks, log, {
+      state: this.record.state === 'summoned' ? 'waiting' : this.record.state,
+      reason: this.record.state === 'summoned' ? 'input' : this.record.stateReason,
+      sessionId: this.record.sessionId,
+    });
+    if (midTurn) this.agent.setState('interrupted', 'VS Code was reloaded during his turn');
+    this.subscriptions.push(
       options.coordinator.onReport(({ agent, status, summary }) =>
-        this.bubble(`${agent.name} (${agent.id}) reported ${status}: ${summary}`),
+        this.bubble(
+          status === 'no_report'
+            ? `${agent.name} (${agent.id}) ended a turn without a report: ${summary}`
+            : `${agent.name} (${agent.id}) reported ${status}: ${summary}`,
+        ),
       ),
     );
   }
 
   get sessionId(): string | undefined {
-    return this.record.sessionId;
+    return this.agent.sessionId;
   }
   get busy(): boolean {
-    return this.running;
+    return this.agent.busy;
   }
   /** Jake's row in the squad list. */
-  get status(): {
-    state: AgentRecord['state'];
-    inputTokens: number;
-    outputTokens: number;
-    costUsd: number;
-    engine: string;
-  } {
-    return { state: this.record.state, ...this.totals, engine: this.record.engine };
+  get status(): Pick<AgentRecord, 'state' | 'stateReason' | 'engine' | 'usage'> {
+    const r = this.record;
+    return {
+      state: r.state,
+      ...(r.stateReason !== undefined ? { stateReason: r.stateReason } : {}),
+      engine: r.engine,
+      usage: r.usage,
+    };
   }
 
   /** The human (or the Tavern) says something to Jake; turns run one at a time, in order. */
   send(text: string, from: 'user' | 'tavern' = 'user'): void {
-    this.emit({ kind: 'user', text, from });
-    this.queue.push(text);
-    if (!this.running) void this.runQueue();
+    // Messages keep their order: each waits on the same session promise.
+    this.session ??= this.startSession();
+    void this.session.then(() => this.agent.send(text, from));
   }
 
-  async interrupt(): Promise<void> {
-    this.queue.length = 0;
-    await this.session.interrupt();
+  /** Decides on project settings (the user may be asked), then makes his engine session. */
+  private async startSession(): Promise<void> {
+    const o = this.options;
+    this.spec.projectSettings = await (o.projectSettings?.() ?? Promise.resolve(false)).catch(
+      () => false,
+    );
+    this.agent.attachSession(
+      this.engine.createSession(this.agent.context(jakeTools(o.coordinator, o.pool))),
+    );
+  }
+
+  /**
+   * Another engine from his next message on: the offline demo switched on or off, a new API
+   * key, Claude Code just installed. A turn in progress ends; a session of another engine is
+   * not resumed.
+   */
+  async setEngine(engine: Engine, model?: string): Promise<void> {
+    await this.agent.stop();
+    if (engine.name !== this.engine.name) {
+      delete this.record.sessionId;
+      this.agent.forgetSession();
+      this.record.engine = engine.name;
+      this.spec.engine = engine.name;
+      this.save();
+    }
+    this.spec.model = model;
+    this.engine = engine;
+    this.session = undefined;
+  }
+
+  interrupt(): Promise<void> {
+    return this.agent.interrupt();
   }
 
   transcript(options: { beforeSeq?: number; limit: number }): Promise<AgentEventEnvelope[]> {
@@ -132,11 +192,34 @@ export class Jake {
 
   async dispose(): Promise<void> {
     clearImmediate(this.reportFlush);
-    for (const d of this.disposables.splice(0)) d.dispose();
-    await this.session.dispose();
+    for (const s of this.subscriptions.splice(0)) s.dispose();
+    this.broker.dispose();
+    await this.agent.stop();
+    await this.journals.flush();
     this.save();
     this.events.dispose();
     this.permissions.dispose();
+    this.settledEmitter.dispose();
+  }
+
+  /** The human at the panel, as the broker's only peer. */
+  private humanPeer(): PermissionPeer {
+    return {
+      id: 'human',
+      requestPermission: (request) =>
+        new Promise((answer) => this.permissions.fire({ request, answer })),
+      notifyPermissionSettled: (params) => this.settledEmitter.fire(params),
+    };
+  }
+
+  private onEnvelope(envelope: AgentEventEnvelope): void {
+    this.record.lastSeq = envelope.seq;
+    // His failures belong in the log too, not only in the panel.
+    if (envelope.event.kind === 'error') this.options.log(`Jake failed: ${envelope.event.message}`);
+    if (envelope.event.kind === 'result')
+      this.record.usage = addTurn(this.record.usage, envelope.event);
+    this.options.coordinator.store.append(JAKE_ID, 'Jake', [envelope]);
+    this.events.fire(envelope);
   }
 
   /** Reports that arrive together reach Jake as one message, so none is lost or interleaved. */
@@ -146,78 +229,32 @@ export class Jake {
       this.reportFlush = undefined;
       const lines = this.pendingReports.splice(0);
       this.send(
-        `[Tavern] Squad reports (tell the human what happened and what, if anything, they need to decide):\n${lines.map((l) => `- ${l}`).join('\n')}`,
+        `${SQUAD_REPORTS} (tell the human what happened and what, if anything, they need to decide):\n${lines.map((l) => `- ${l}`).join('\n')}`,
         'tavern',
       );
     });
-  }
-
-  private async runQueue(): Promise<void> {
-    this.running = true;
-    try {
-      for (let text = this.queue.shift(); text !== undefined; text = this.queue.shift()) {
-        this.emit({ kind: 'state', state: 'working' });
-        const outcome = await this.session.runTurn(text);
-        if (outcome.status === 'failed') {
-          this.emit({ kind: 'error', message: outcome.message });
-          this.emit({ kind: 'state', state: 'failed', reason: outcome.message });
-        } else if (outcome.status === 'interrupted') {
-          this.emit({ kind: 'state', state: 'interrupted', reason: 'interrupted by the user' });
-        } else {
-          this.emit({ kind: 'state', state: 'waiting', reason: 'input' });
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private askHuman(ask: PermissionAsk): Promise<PermissionDecision> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const settle = (decision: PermissionDecision): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(decision);
-      };
-      const ms = this.options.permissionTimeoutMs ?? 600_000;
-      const timer = setTimeout(
-        () =>
-          settle({
-            decision: 'deny',
-            message: `No decision arrived within ${Math.round(ms / 1000)} s.`,
-          }),
-        ms,
-      );
-      timer.unref();
-      this.permissions.fire({ ask, answer: settle });
-    });
-  }
-
-  private emit(event: AgentEvent): void {
-    const envelope: AgentEventEnvelope = {
-      agentId: JAKE_ID,
-      seq: ++this.seq,
-      time: Date.now(),
-      event,
-    };
-    this.record.lastSeq = this.seq;
-    if (event.kind === 'result') {
-      this.totals.inputTokens += event.inputTokens + event.cacheReadTokens + event.cacheWriteTokens;
-      this.totals.outputTokens += event.outputTokens;
-      this.totals.costUsd += event.costUsd;
-    }
-    if (event.kind === 'state') {
-      this.record.state = event.state;
-      this.save();
-    }
-    this.options.coordinator.store.append(JAKE_ID, 'Jake', [envelope]);
-    this.events.fire(envelope);
   }
 
   private save(): void {
     this.record.updatedAt = new Date().toISOString();
     this.options.coordinator.store.saveRecord(this.record);
   }
+}
+
+function newRecord(engine: Engine): AgentRecord {
+  const now = new Date().toISOString();
+  return {
+    id: JAKE_ID,
+    name: 'Jake',
+    workerUrl: 'extension host',
+    workerId: 'extension-host',
+    engine: engine.name,
+    permissionMode: 'default',
+    state: 'waiting',
+    stateReason: 'input',
+    lastSeq: 0,
+    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    createdAt: now,
+    updatedAt: now,
+  };
 }

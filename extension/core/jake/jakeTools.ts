@@ -1,12 +1,18 @@
 // Jake's tools: the coordinator's powers, answered in plain, exact text (the voice never
 // leaks into tool results).
 import { z } from 'zod';
+import { EngineNameSchema, PermissionModeSchema } from '../../../protocol/agentEvents';
 import type { EngineTool } from '../../../runtime/engines/engine';
 import type { Coordinator } from '../coordinator/coordinator';
 import type { WorkerPool } from '../workers/workerPool';
 
-const engineSchema = z.enum(['claude', 'anthropic', 'scripted']);
-const modeSchema = z.enum(['default', 'acceptEdits', 'plan', 'bypassPermissions']);
+const SummonArgs = {
+  assignment: z.string().min(1),
+  name: z.string().optional(),
+  worker: z.string().optional(),
+  engine: EngineNameSchema.optional(),
+  permissionMode: PermissionModeSchema.optional(),
+};
 
 export function jakeTools(coordinator: Coordinator, pool: WorkerPool): EngineTool[] {
   return [
@@ -14,23 +20,9 @@ export function jakeTools(coordinator: Coordinator, pool: WorkerPool): EngineToo
       name: 'summon_agent',
       description:
         'Summon a new agent that starts working on its assignment at once. Returns its name and worker.',
-      inputShape: {
-        assignment: z.string().min(1),
-        name: z.string().optional(),
-        worker: z.string().optional(),
-        engine: engineSchema.optional(),
-        permissionMode: modeSchema.optional(),
-      },
+      inputShape: SummonArgs,
       handler: async (args) => {
-        const input = z
-          .object({
-            assignment: z.string().min(1),
-            name: z.string().optional(),
-            worker: z.string().optional(),
-            engine: engineSchema.optional(),
-            permissionMode: modeSchema.optional(),
-          })
-          .parse(args);
+        const input = z.object(SummonArgs).parse(args);
         const agent = await coordinator.summon(input);
         const worker = pool.summaries().find((w) => w.id === agent.workerId);
         return `Summoned ${agent.name} (id ${agent.id}) on worker ${worker?.name ?? agent.workerId} with the ${agent.engine} engine. It is working on its assignment now.`;
@@ -84,7 +76,7 @@ export function jakeTools(coordinator: Coordinator, pool: WorkerPool): EngineToo
         return workers
           .map(
             (w) =>
-              `${w.name} (${w.isLocal ? 'local' : 'remote'}, ${w.url}): ${w.status}${w.error ? ` (${w.error})` : ''}; agents ${w.agents}/${w.maxAgents ?? '?'}; engines ${w.engines.map((e) => `${e.name}${e.available ? '' : ' (unavailable)'}`).join(', ')}`,
+              `${w.name} (${w.isLocal ? 'local' : 'remote'}, ${w.url}): ${w.status}${w.error ? ` (${w.error})` : ''}; agents ${w.agents}/${w.maxAgents ?? '?'}; engines ${w.engines.map((e) => `${e.name}${e.ready ? '' : e.available ? ` (not ready: ${e.reason ?? 'unknown'})` : ' (unavailable)'}`).join(', ')}`,
           )
           .join('\n');
       },

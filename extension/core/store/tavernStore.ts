@@ -9,35 +9,17 @@ import {
   readdirSync,
   readFileSync,
   readSync,
-  renameSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 import { readEnvelopes } from '../../../protocol/jsonl';
+import { errorMessage } from '../../../protocol/errors';
+import { JAKE_ID } from '../../../protocol/ids';
+import { parseAgentRecord, type AgentRecord } from './agentRecord';
 import { ProjectLock, type LockResult } from './projectLock';
-
-export interface AgentRecord {
-  id: string;
-  name: string;
-  /** The worker's URL without its token. */
-  workerUrl: string;
-  workerId: string;
-  engine: string;
-  permissionMode: string;
-  assignment?: string;
-  description?: string;
-  model?: string;
-  state: string;
-  sessionId?: string;
-  lastSeq: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export const JAKE_ID = 'jake';
 
 /** The seq of the last complete line of a transcript (0 when none). */
 function lastSeqIn(file: string): number {
@@ -70,9 +52,17 @@ export class TavernStore {
   private readonly lockFile: ProjectLock;
   private readonly dirs = new Map<string, string>();
   private readonly pending = new Map<string, string[]>();
+  /** Records to write, newest text per file: a burst of state changes is one write. */
+  private readonly pendingRecords = new Map<string, string>();
   private flushing: Promise<void> | undefined;
+  /** Record files that could not be read, with why (for the log and a notice). */
+  readonly problems: string[] = [];
 
-  constructor(folder: string) {
+  constructor(
+    folder: string,
+    /** Where a failed write is reported (the store never throws from a write). */
+    private readonly onError: (message: string) => void = () => undefined,
+  ) {
     this.dir = join(folder, '.tavern');
     mkdirSync(join(this.dir, 'agents'), { recursive: true });
     const ignore = join(this.dir, '.gitignore');
@@ -89,12 +79,16 @@ export class TavernStore {
     return !this.lock.acquired;
   }
 
+  /**
+   * Queues the record's current content; written with the transcripts, off the hot path (a
+   * thousand agents changing state must not mean a thousand synchronous writes). The transcript
+   * stays the truth for lastSeq, so a record a crash left behind is corrected when loaded.
+   */
   saveRecord(record: AgentRecord): void {
     if (this.readOnly) return;
     const dir = this.agentDir(record.id, record.name);
-    const file = join(dir, 'agent.json');
-    writeFileSync(file + '.tmp', JSON.stringify(record, null, 2) + '\n');
-    renameSync(file + '.tmp', file);
+    this.pendingRecords.set(join(dir, 'agent.json'), JSON.stringify(record, null, 2) + '\n');
+    this.flushing ??= this.flushSoon();
   }
 
   loadRecords(): AgentRecord[] {
@@ -102,20 +96,8 @@ export class TavernStore {
     const records: AgentRecord[] = [];
     for (const entry of readdirSync(root, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      try {
-        const record = JSON.parse(
-          readFileSync(join(root, entry.name, 'agent.json'), 'utf8'),
-        ) as AgentRecord;
-        this.dirs.set(record.id, join(root, entry.name));
-        // The transcript is the truth: a record written before a crash may lag behind it.
-        record.lastSeq = Math.max(
-          record.lastSeq,
-          lastSeqIn(join(root, entry.name, 'transcript.jsonl')),
-        );
-        records.push(record);
-      } catch {
-        // A folder without a readable record is not an agent: skip it.
-      }
+      const record = this.readRecord(join(root, entry.name));
+      if (record) records.push(record);
     }
     return records;
   }
@@ -123,14 +105,31 @@ export class TavernStore {
   /** Jake's record (.tavern/jake/agent.json), with lastSeq taken from his transcript. */
   loadJake(): AgentRecord | undefined {
     const dir = join(this.dir, 'jake');
+    return existsSync(join(dir, 'agent.json')) ? this.readRecord(dir) : undefined;
+  }
+
+  /** A record and where it lives; undefined (and a problem noted) when it cannot be read. */
+  private readRecord(dir: string): AgentRecord | undefined {
+    const file = join(dir, 'agent.json');
+    let text: string;
     try {
-      const record = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')) as AgentRecord;
-      this.dirs.set(JAKE_ID, dir);
-      record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(dir, 'transcript.jsonl')));
-      return record;
-    } catch {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      // A folder without a record is not an agent (e.g. one left half-made by a crash).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.problems.push(`${file}: ${(error as Error).message}`);
       return undefined;
     }
+    const parsed = parseAgentRecord(text);
+    if ('problem' in parsed) {
+      this.problems.push(`${file}: ${parsed.problem}; left as it is and not loaded`);
+      return undefined;
+    }
+    const record = parsed.record;
+    this.dirs.set(record.id, dir);
+    // The transcript is the truth: a record written before a crash may lag behind it.
+    record.lastSeq = Math.max(record.lastSeq, lastSeqIn(join(dir, 'transcript.jsonl')));
+    return record;
   }
 
   /** Queues envelopes for the agent's transcript; written in batches, in order. */
@@ -184,19 +183,38 @@ export class TavernStore {
     return dir;
   }
 
+  /** One writer for transcripts and records, in order; a failed write is reported, not thrown. */
   private async flushSoon(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.pending.size > 0) {
+      while (this.pending.size > 0 || this.pendingRecords.size > 0) {
         const batch = [...this.pending.entries()];
         this.pending.clear();
         for (const [agentId, lines] of batch) {
           const dir = this.dirs.get(agentId);
-          if (dir) await appendFile(join(dir, 'transcript.jsonl'), lines.join('\n') + '\n', 'utf8');
+          if (dir)
+            await this.write(join(dir, 'transcript.jsonl'), () =>
+              appendFile(join(dir, 'transcript.jsonl'), lines.join('\n') + '\n', 'utf8'),
+            );
         }
+        const records = [...this.pendingRecords.entries()];
+        this.pendingRecords.clear();
+        for (const [file, text] of records)
+          await this.write(file, async () => {
+            await writeFile(file + '.tmp', text);
+            await rename(file + '.tmp', file);
+          });
       }
     } finally {
       this.flushing = undefined;
+    }
+  }
+
+  private async write(file: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.onError(`could not write ${file}: ${errorMessage(error)}`);
     }
   }
 }

@@ -8,6 +8,8 @@ export type ConnectFailure =
   | 'fingerprint'
   | 'tls'
   | 'protocol'
+  /** A different worker answers at the same URL. */
+  | 'identity'
   | 'closed';
 
 export class WorkerConnectError extends Error {
@@ -25,7 +27,8 @@ export class WorkerConnectError extends Error {
       this.failure === 'unauthorized' ||
       this.failure === 'forbidden' ||
       this.failure === 'fingerprint' ||
-      this.failure === 'protocol'
+      this.failure === 'protocol' ||
+      this.failure === 'identity'
     );
   }
 }

@@ -18,6 +18,12 @@ interface AgentStream {
   buffer: AgentEventEnvelope[];
 }
 
+/**
+ * Events held back while a gap is filled. Past this a worker is sending far ahead of what it
+ * can replay (broken or hostile): what is held is dropped, since a replay brings it again.
+ */
+const MAX_HELD = 50_000;
+
 export class EventSequencer {
   private readonly streams = new Map<string, AgentStream>();
 
@@ -55,7 +61,7 @@ export class EventSequencer {
   accept(envelope: AgentEventEnvelope): void {
     const stream = this.stream(envelope.agentId);
     if (stream.syncing) {
-      stream.buffer.push(envelope);
+      this.hold(stream, envelope);
       return;
     }
     if (envelope.seq <= stream.last) return;
@@ -63,8 +69,13 @@ export class EventSequencer {
       this.deliverTo(stream, envelope);
       return;
     }
-    stream.buffer.push(envelope);
+    this.hold(stream, envelope);
     void this.sync(envelope.agentId);
+  }
+
+  private hold(stream: AgentStream, envelope: AgentEventEnvelope): void {
+    if (stream.buffer.length >= MAX_HELD) stream.buffer = [];
+    stream.buffer.push(envelope);
   }
 
   /** Replays everything after the last delivered seq (after a reconnect, or on a gap). */

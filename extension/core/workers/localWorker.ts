@@ -54,6 +54,11 @@ export class LocalWorker {
     return this.child?.pid;
   }
 
+  /** A restart after an unexpected exit is scheduled (waiting out its backoff). */
+  get restartPending(): boolean {
+    return this.restartTimer !== undefined;
+  }
+
   /** Starts the worker (on its last port when free); resolves with its attach URL. */
   start(): Promise<string> {
     const port = this.port;
@@ -134,6 +139,7 @@ export class LocalWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -153,6 +159,7 @@ export class LocalWorker {
     const delay = this.backoff.next();
     this.options.log(`local worker stopped unexpectedly; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
       this.start().catch((error: unknown) => {
         this.options.log(String(error));
         // Still down: try again later (the backoff grows).

@@ -11,7 +11,7 @@ import {
 import type WebSocket from 'ws';
 import type { z } from 'zod';
 import { AgentEventEnvelopeSchema, type AgentEventEnvelope } from '../../../protocol/agentEvents';
-import { ErrorCode, messageOf } from '../../../protocol/errors';
+import { ErrorCode, errorMessage } from '../../../protocol/errors';
 import {
   AgentDismiss,
   AgentEventNotification,
@@ -32,9 +32,10 @@ import {
   type RequestSpec,
   type ResultOf,
 } from '../../../protocol/wire';
-import { WebSocketMessageReader, WebSocketMessageWriter } from '../../../protocol/wsTransport';
+import { WebSocketMessageWriter } from '../../../protocol/wsTransport';
 import type { AttachUrl } from './attachUrl';
 import { Backoff } from './backoff';
+import { DRAINED_METHOD, DrainingMessageReader } from './drainingReader';
 import { WorkerConnectError } from './connectErrors';
 import { EventSequencer } from './eventSequencer';
 import { openWorkerSocket } from './openSocket';
@@ -79,7 +80,11 @@ export class WorkerClient {
   private pingSentAt = 0;
   private rttValue: number | undefined;
   private disposed = false;
+  private halted = false;
   private everConnected = false;
+  /** Settles when a closed connection has delivered everything it received. */
+  private draining: Promise<void> = Promise.resolve();
+  private drained: () => void = () => undefined;
   private permissionHandler: PermissionHandler | undefined;
   private readonly backoff: Backoff;
   private readonly sequencer: EventSequencer;
@@ -194,6 +199,28 @@ export class WorkerClient {
     return this.rttValue;
   }
 
+  /**
+   * Stops for good with a reason (e.g. a different worker answers at this URL): no more
+   * reconnects; the status shows `down` with the reason until it is detached.
+   */
+  halt(reason: string): void {
+    this.halted = true;
+    clearTimeout(this.reconnectTimer);
+    this.lastErrorValue = reason;
+    this.log(`${this.where()}: ${reason}`);
+    this.teardown(1000);
+    this.setStatus('down', reason);
+  }
+
+  /**
+   * Resolves once everything received before the last connection closed has been delivered
+   * (onEvent): a worker that went away for good can then be disposed without losing its
+   * last events.
+   */
+  whenDrained(): Promise<void> {
+    return this.draining;
+  }
+
   /** Drops the current socket as if the network failed (tests and "reconnect now"). */
   dropConnection(): void {
     this.socket?.terminate();
@@ -204,6 +231,7 @@ export class WorkerClient {
     this.disposed = true;
     clearTimeout(this.reconnectTimer);
     this.teardown(1000);
+    this.drained();
     this.setStatus('closed');
     this.statusEmitter.dispose();
     this.eventEmitter.dispose();
@@ -223,7 +251,7 @@ export class WorkerClient {
     }
     this.socket = socket;
     const connection = createMessageConnection(
-      new WebSocketMessageReader(socket),
+      new DrainingMessageReader(socket),
       new WebSocketMessageWriter(socket),
     );
     this.connection = connection;
@@ -250,7 +278,14 @@ export class WorkerClient {
         );
       return handler(params);
     });
-    socket.once('close', (code, reason) => this.onClosed(socket, code, reason.toString()));
+    socket.once('close', (code, reason) =>
+      this.onClosed(socket, `${code}${reason.length ? `: ${reason.toString()}` : ''}`),
+    );
+    // Everything received before the close has been handled (DrainingMessageReader).
+    connection.onNotification(DRAINED_METHOD, () => {
+      connection.dispose();
+      this.onDrained();
+    });
     socket.on('pong', () => {
       this.lastPongAt = Date.now();
       this.rttValue = this.lastPongAt - this.pingSentAt;
@@ -275,8 +310,16 @@ export class WorkerClient {
         ? error
         : new WorkerConnectError(
             'closed',
-            `Handshake with ${this.where()} failed: ${messageOf(error)}`,
+            `Handshake with ${this.where()} failed: ${errorMessage(error)}`,
           );
+    }
+    if (this.helloValue && hello.workerId !== this.helloValue.workerId) {
+      // Its agents are not this worker's: never merge two machines into one.
+      this.teardown(1000);
+      throw new WorkerConnectError(
+        'identity',
+        `A different worker (id ${hello.workerId}, "${hello.name}") now answers at ${this.where()}, where worker ${this.helloValue.workerId} ("${this.helloValue.name}") was. Detach it and attach it again if that is intended.`,
+      );
     }
     this.helloValue = hello;
     this.lastErrorValue = undefined;
@@ -332,22 +375,34 @@ export class WorkerClient {
     this.heartbeat.unref?.();
   }
 
-  private onClosed(socket: WebSocket, code: number, reason: string): void {
+  /**
+   * The socket closed: the worker is down now, but its connection still holds what arrived
+   * last and delivers it (whenDrained); reconnecting starts after that.
+   */
+  private onClosed(socket: WebSocket, closedWith: string): void {
     if (socket !== this.socket) return;
     this.teardown(undefined);
-    if (this.disposed || !this.everConnected) return;
-    this.lastErrorValue ??= `Connection lost (${code}${reason ? `: ${reason}` : ''}).`;
+    let drained: () => void = () => undefined;
+    this.draining = new Promise((resolve) => (drained = resolve));
+    this.drained = drained;
+    if (this.disposed || this.halted || !this.everConnected) return;
+    this.lastErrorValue ??= `Connection lost (${closedWith}).`;
     this.setStatus('down', this.lastErrorValue);
+  }
+
+  private onDrained(): void {
+    this.drained();
+    if (this.disposed || this.halted || !this.everConnected || this.socket) return;
     this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.halted) return;
     clearTimeout(this.reconnectTimer);
     const delay = this.backoff.next();
     this.reconnectTimer = setTimeout(() => {
       this.open().catch((error: unknown) => {
-        const message = messageOf(error);
+        const message = errorMessage(error);
         this.lastErrorValue = message;
         if (error instanceof WorkerConnectError && error.fatal) {
           this.log(`not reconnecting to ${this.where()}: ${message}`);
@@ -364,7 +419,9 @@ export class WorkerClient {
   private teardown(closeCode: number | undefined): void {
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.connection?.dispose();
+    // A socket that closed by itself (no closeCode) leaves its connection to drain: the
+    // DRAINED_METHOD marker disposes it after the last message received.
+    if (closeCode !== undefined) this.connection?.dispose();
     this.connection = undefined;
     const socket = this.socket;
     this.socket = undefined;

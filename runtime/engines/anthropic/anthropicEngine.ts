@@ -10,7 +10,7 @@ import { runTool, toolSpecs } from './tools';
 
 const DEFAULT_MODEL = 'claude-sonnet-4-5';
 const MAX_TOOL_ROUNDS = 50;
-const SYSTEM = `You are an agent of Tavern working in a directory on a worker machine. Use the tools to read, search, edit and run commands there; paths are relative to your working directory.
+const AGENT_SYSTEM = `You are an agent of Tavern working in a directory on a worker machine. Use the tools to read, search, edit and run commands there; paths are relative to your working directory.
 When you finish your assignment, call report with status "done" and an exact summary. If you need input, call report with "needs_input"; if blocked, with "blocked".`;
 
 type Block = Anthropic.ContentBlockParam;
@@ -132,7 +132,9 @@ class AnthropicSession implements EngineSession {
       {
         model: this.model,
         max_tokens: 8192,
-        system: [SYSTEM, this.ctx.systemPrompt].filter(Boolean).join('\n\n'),
+        system: [this.ctx.role === 'agent' ? AGENT_SYSTEM : undefined, this.ctx.systemPrompt]
+          .filter(Boolean)
+          .join('\n\n'),
         messages: this.history,
         tools: toolSpecs(this.ctx) as Anthropic.Tool[],
         stream: true,
@@ -218,10 +220,13 @@ export class AnthropicEngine implements Engine {
   private client: Anthropic | undefined;
 
   async probe(): Promise<EngineStatus> {
-    if (!process.env.ANTHROPIC_API_KEY) {
+    // Without a key the engine can do nothing at all: neither available (so older
+    // coordinators, which read only `available`, skip it too) nor ready.
+    if (!process.env.ANTHROPIC_API_KEY?.trim()) {
       return {
         name: 'anthropic',
         available: false,
+        ready: false,
         reason:
           "ANTHROPIC_API_KEY is not set in the worker's environment. Start tavern-worker with it set to use the anthropic engine.",
       };
@@ -229,6 +234,7 @@ export class AnthropicEngine implements Engine {
     return {
       name: 'anthropic',
       available: true,
+      ready: true,
       detail: `Messages API at ${process.env.ANTHROPIC_BASE_URL ?? 'api.anthropic.com'}, model ${process.env.TAVERN_ANTHROPIC_MODEL ?? DEFAULT_MODEL}`,
     };
   }

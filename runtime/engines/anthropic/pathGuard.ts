@@ -1,6 +1,6 @@
 // Keeps the anthropic engine's file tools inside the agent's cwd: `..`, absolute paths
 // elsewhere and symlinks that lead out are refused with a message the model can act on.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 export class PathEscapeError extends Error {}
@@ -10,11 +10,28 @@ function inside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(sep));
 }
 
-/** Nearest existing ancestor's real path, plus the rest: resolves symlinks in what exists. */
-function realish(target: string): string {
+function lstatOf(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where a write to `target` would land: the nearest existing ancestor's real path plus the
+ * rest. A dangling symlink on the way counts as where it points (a write through it creates
+ * its target), not as a name that does not exist yet.
+ */
+function realish(target: string, hops = 0): string {
+  if (hops > 40) throw new PathEscapeError(`Refused: ${target} goes through too many symlinks.`);
   let existing = target;
   const rest: string[] = [];
-  while (!existsSync(existing)) {
+  for (;;) {
+    const stat = lstatOf(existing);
+    if (stat?.isSymbolicLink() && !existsSync(existing))
+      return realish(resolve(dirname(existing), readlinkSync(existing), ...rest), hops + 1);
+    if (stat) break;
     const parent = dirname(existing);
     if (parent === existing) break;
     rest.unshift(existing.slice(parent.length + 1));

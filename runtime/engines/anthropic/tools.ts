@@ -196,7 +196,8 @@ export function toolSpecs(ctx: EngineContext): ToolSpec[] {
     description: t.description,
     input_schema: z.toJSONSchema(z.object(t.inputShape)) as ToolSpec['input_schema'],
   }));
-  return [...LOCAL_TOOLS.map((t) => t.spec), REPORT_SPEC, ...extra];
+  const report = ctx.role === 'agent' ? [REPORT_SPEC] : [];
+  return [...LOCAL_TOOLS.map((t) => t.spec), ...report, ...extra];
 }
 
 /** Runs one tool call; returns the result text and whether it is an error. */

@@ -11,7 +11,13 @@ import {
 import type { EngineStatus } from '../../../protocol/wire';
 import type { Logger } from '../../log';
 import type { Engine, EngineContext, EngineSession, TurnOutcome } from '../engine';
-import { findClaude } from './findClaude';
+import { checkClaudeAuth } from './claudeAuth';
+import {
+  CLAUDE_SOURCE_LABEL,
+  findClaude,
+  type ClaudeLocation,
+  type ClaudeSearch,
+} from './findClaude';
 import { InputQueue } from './inputQueue';
 import { SdkEventMapper } from './sdkEventMapper';
 import { buildSdkOptions, type SdkOptionSettings } from './sdkOptions';
@@ -19,7 +25,12 @@ import { canClaim, SpareProcess, spareKey, type SpareShape } from './spareProces
 import { TAVERN_SERVER } from './tavernTools';
 
 export interface ClaudeEngineOptions {
+  /** tavern.claudePath / --claude-path; when unset, `search` says where else to look. */
   claudePath: string | undefined;
+  /** Where to look besides the defaults (e.g. Tavern's download folder); see findClaude. */
+  search?: Omit<ClaudeSearch, 'configured'>;
+  /** Variables added to Claude Code's environment (e.g. an API key kept in SecretStorage). */
+  env?: Record<string, string>;
   log: Logger;
   /** Keep sessions on disk so agents can resume (default true; tests turn it off). */
   persistSession?: boolean;
@@ -107,6 +118,7 @@ class ClaudeSession implements EngineSession {
         : Promise.resolve().then(fresh);
     const active: Active = { ready, input };
     this.active = active;
+    this.mapper.startQuery(resume !== undefined);
     void this.consume(active, resume);
     return active;
   }
@@ -170,6 +182,7 @@ class ClaudeSession implements EngineSession {
             this.settle({
               status: 'failed',
               message: out.result.error ?? 'The Claude turn failed.',
+              ...(out.result.code ? { code: out.result.code } : {}),
             });
         }
       }
@@ -223,19 +236,29 @@ export class ClaudeEngine implements Engine {
 
   constructor(private readonly options: ClaudeEngineOptions) {}
 
+  /** Found and signed in? Runs `claude auth status` when no credentials are in the env. */
   async probe(): Promise<EngineStatus> {
-    const found = findClaude(this.options.claudePath);
-    if ('error' in found) return { name: 'claude', available: false, reason: found.error };
-    return {
-      name: 'claude',
-      available: true,
-      detail: `Claude Code at ${found.path} (${found.source})`,
-    };
+    const found = this.find();
+    if ('error' in found)
+      return { name: 'claude', available: false, ready: false, reason: found.error };
+    const where = `Claude Code at ${found.path} (${CLAUDE_SOURCE_LABEL[found.source]})`;
+    const auth = await checkClaudeAuth({
+      executable: found.path,
+      env: { ...process.env, ...this.options.env },
+    });
+    return auth.ready
+      ? { name: 'claude', available: true, ready: true, detail: `${where}, ${auth.message}` }
+      : { name: 'claude', available: true, ready: false, reason: auth.message, detail: where };
+  }
+
+  /** The executable this engine runs, and where it was found. */
+  find(): ClaudeLocation | { error: string } {
+    return findClaude({ ...this.options.search, configured: this.options.claudePath });
   }
 
   /** Starts a spare Claude process in the workdir for the first agent. */
   async warm(): Promise<void> {
-    const found = findClaude(this.options.claudePath);
+    const found = this.find();
     if ('error' in found || this.options.prewarm === false || !this.options.workdir) return;
     this.spare ??= this.newSpare(found.path, {
       cwd: this.options.workdir,
@@ -245,8 +268,8 @@ export class ClaudeEngine implements Engine {
   }
 
   createSession(ctx: EngineContext): EngineSession {
-    const found = findClaude(this.options.claudePath);
-    if ('error' in found) return new UnavailableSession(ctx, found.error);
+    const found = this.find();
+    if ('error' in found) return new UnavailableSession(found.error);
     const spare = this.takeSpare(ctx, found.path);
     // This agent's refill; a no-op once a later claim has replaced it.
     return new ClaudeSession(ctx, this.settings(found.path), spare, this.refill);
@@ -305,6 +328,7 @@ export class ClaudeEngine implements Engine {
   private settings(executable: string): SdkOptionSettings {
     return {
       executable,
+      ...(this.options.env ? { env: this.options.env } : {}),
       ...(this.options.persistSession !== undefined
         ? { persistSession: this.options.persistSession }
         : {}),
@@ -317,13 +341,10 @@ export class ClaudeEngine implements Engine {
 
 /** A session that explains why it cannot run, on every turn. */
 class UnavailableSession implements EngineSession {
-  constructor(
-    private readonly ctx: EngineContext,
-    private readonly reason: string,
-  ) {}
+  constructor(private readonly reason: string) {}
   async runTurn(): Promise<TurnOutcome> {
-    this.ctx.emit({ kind: 'error', code: 'engine_missing', message: this.reason });
-    return { status: 'failed', message: this.reason };
+    // The runtime turns this into the `error` event (once) and the failed state.
+    return { status: 'failed', message: this.reason, code: 'engine_missing' };
   }
   async interrupt(): Promise<void> {}
   async dispose(): Promise<void> {}

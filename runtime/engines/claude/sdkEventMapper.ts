@@ -3,13 +3,14 @@
 // tool results from the user messages; the result message closes a turn.
 import type { SDKMessage, SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentEvent } from '../../../protocol/agentEvents';
+import { AUTH_REQUIRED, authFailureMessage, isAuthFailure, type TurnFailure } from './authFailure';
 
 type Emitted = Exclude<AgentEvent, { kind: 'state' }>;
 
 export interface MapperOutput {
   events: Emitted[];
-  /** Present once per turn, on the SDK's result message. */
-  result?: { ok: boolean; error?: string };
+  /** Present once per turn, on the SDK's result message. `code` e.g. `auth_required`. */
+  result?: { ok: boolean; error?: string; code?: string };
   sessionId?: string;
 }
 
@@ -40,7 +41,19 @@ export class SdkEventMapper {
   /** Text seen as deltas in the current assistant message (then its final copy is skipped). */
   private streamedText = false;
   private streamedThinking = false;
-  private lastApiError: string | undefined;
+  /** The CLI's synthetic API-error message of this turn, if any (see mapAssistant). */
+  private apiError: TurnFailure | undefined;
+  /**
+   * The SDK's total_cost_usd is the running total of one query() (a resumed one continues from
+   * the total its transcript saved), while usage is per turn. Events carry per-turn figures
+   * everywhere, so the cost of a turn is this total minus the previous one.
+   */
+  private costSoFar = 0;
+
+  /** A new query() starts: a fresh one counts from zero, a resumed one from what it saw. */
+  startQuery(resumed: boolean): void {
+    if (!resumed) this.costSoFar = 0;
+  }
 
   map(message: SDKMessage): MapperOutput {
     switch (message.type) {
@@ -54,7 +67,7 @@ export class SdkEventMapper {
           ),
         };
       case 'assistant':
-        return { events: this.mapAssistant(message.message.content as ContentBlock[]) };
+        return { events: this.mapAssistant(message) };
       case 'user':
         return { events: this.mapUser(message.message.content) };
       case 'result':
@@ -104,15 +117,19 @@ export class SdkEventMapper {
     return [];
   }
 
-  private mapAssistant(content: ContentBlock[]): Emitted[] {
+  private mapAssistant(message: SDKMessage & { type: 'assistant' }): Emitted[] {
     const events: Emitted[] = [];
-    for (const block of content) {
+    // The CLI reports API failures (and a missing login) as an assistant message marked with
+    // `error`; its text becomes the turn's failure instead of a reply.
+    const failed = message.error;
+    const status = (message as { api_error_status?: number | null }).api_error_status;
+    for (const block of message.message.content as ContentBlock[]) {
       if (block.type === 'tool_use' && block.id && block.name) {
         events.push({ kind: 'tool_use', id: block.id, name: block.name, input: block.input ?? {} });
       } else if (block.type === 'text' && block.text) {
-        // The CLI reports API failures as assistant text; remember it for the result.
-        if (block.text.startsWith('API Error')) this.lastApiError = block.text;
-        if (!this.streamedText) events.push({ kind: 'text', text: block.text });
+        if (failed || block.text.startsWith('API Error'))
+          this.apiError = { kind: failed, status, text: block.text };
+        if (!this.streamedText && !failed) events.push({ kind: 'text', text: block.text });
       } else if (block.type === 'thinking' && block.thinking && !this.streamedThinking) {
         events.push({ kind: 'thinking', text: block.thinking });
       }
@@ -200,14 +217,12 @@ export class SdkEventMapper {
       cacheReadTokens: usage.cache_read_input_tokens ?? 0,
       cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
     };
+    const total = message.total_cost_usd;
+    const turnCost = total >= this.costSoFar ? total - this.costSoFar : total;
+    this.costSoFar = total;
     const ok = message.subtype === 'success' && !message.is_error;
-    const error = ok
-      ? undefined
-      : (this.lastApiError ??
-        ('errors' in message && message.errors.length
-          ? message.errors.join('; ')
-          : `The Claude turn ended with ${message.subtype}.`));
-    this.lastApiError = undefined;
+    const failure = ok ? undefined : this.failureOf(message);
+    this.apiError = undefined;
     return {
       events: [
         { kind: 'usage', ...counts },
@@ -219,13 +234,34 @@ export class SdkEventMapper {
             : { stopReason: message.subtype }),
           sessionId: message.session_id,
           ...counts,
-          costUsd: message.total_cost_usd,
+          costUsd: Math.max(0, turnCost),
           turns: message.num_turns,
           durationMs: message.duration_ms,
         },
       ],
-      result: ok ? { ok } : { ok, ...(error !== undefined ? { error } : {}) },
+      result: failure ? { ok, ...failure } : { ok },
       sessionId: message.session_id,
     };
+  }
+
+  /** Why a turn failed, in words that say what to do; never "ended with success". */
+  private failureOf(message: SDKResultMessage): { error: string; code?: string } {
+    const status = (message as { api_error_status?: number | null }).api_error_status;
+    const text =
+      this.apiError?.text ??
+      (message.subtype === 'success' && message.result
+        ? message.result
+        : 'errors' in message && message.errors.length
+          ? message.errors.join('; ')
+          : undefined);
+    if (text === undefined) return { error: `The Claude turn ended with ${message.subtype}.` };
+    const failure: TurnFailure = {
+      kind: this.apiError?.kind,
+      status: this.apiError?.status ?? status,
+      text,
+    };
+    return isAuthFailure(failure)
+      ? { error: authFailureMessage(failure), code: AUTH_REQUIRED }
+      : { error: text };
   }
 }

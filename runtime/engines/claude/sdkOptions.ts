@@ -5,6 +5,8 @@ import { createTavernServer, REPORT_INSTRUCTIONS, TAVERN_SERVER } from './tavern
 
 export interface SdkOptionSettings {
   executable: string;
+  /** Added to Claude Code's environment (e.g. an API key the user gave Tavern). */
+  env?: Record<string, string>;
   /** Keep sessions on disk so agents can resume (default true). */
   persistSession?: boolean;
   /** Load the user's/project's Claude settings (default true). */
@@ -18,13 +20,15 @@ export function buildSdkOptions(
   resume: string | undefined,
 ): Options {
   const mode = ctx.permissionMode;
-  const appended = [REPORT_INSTRUCTIONS, ctx.systemPrompt].filter(Boolean).join('\n\n');
+  const appended = [ctx.role === 'agent' ? REPORT_INSTRUCTIONS : undefined, ctx.systemPrompt]
+    .filter(Boolean)
+    .join('\n\n');
   return {
     cwd: ctx.cwd,
     includePartialMessages: true,
     pathToClaudeCodeExecutable: settings.executable,
     // The SDK's env option REPLACES the child's environment: keep ours.
-    env: { ...process.env },
+    env: { ...process.env, ...settings.env },
     permissionMode: mode,
     ...(mode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
     // Tavern's own tools are allowed inside canUseTool (not via allowedTools, which would
@@ -35,7 +39,14 @@ export function buildSdkOptions(
     ...(ctx.model ? { model: ctx.model } : {}),
     ...(resume ? { resume } : {}),
     persistSession: settings.persistSession ?? true,
-    ...(settings.loadSettings === false ? { settingSources: [] } : {}),
+    // The user's own settings always; the project's (hooks, allow rules, CLAUDE.md) only when
+    // the user trusted them. Tests and benchmarks load none.
+    settingSources:
+      settings.loadSettings === false
+        ? []
+        : ctx.projectSettings
+          ? ['user', 'project', 'local']
+          : ['user'],
     stderr: (data: string) => ctx.log(`claude: ${data.trimEnd()}`),
   };
 }

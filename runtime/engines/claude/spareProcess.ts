@@ -17,7 +17,9 @@ export const spareKey = (shape: SpareShape): string =>
 
 /** Only agents with nothing a spare could not have been started with may claim one. */
 export function canClaim(ctx: EngineContext): boolean {
-  return ctx.tools.length === 0 && !ctx.resumeSessionId && !ctx.systemPrompt;
+  return (
+    ctx.tools.length === 0 && !ctx.resumeSessionId && !ctx.systemPrompt && !ctx.projectSettings
+  );
 }
 
 export class SpareProcess {
@@ -40,6 +42,8 @@ export class SpareProcess {
       permissionMode: shape.permissionMode,
       systemPrompt: undefined,
       resumeSessionId: undefined,
+      role: 'agent',
+      projectSettings: false,
       tools: [],
       emit: (event) => b.ctx?.emit(event),
       requestPermission: (ask, signal) =>

@@ -38,5 +38,9 @@ export function createTavernServer(ctx: EngineContext): McpSdkServerConfigWithIn
       }
     }),
   );
-  return createSdkMcpServer({ name: TAVERN_SERVER, version: '1.0.0', tools: [report, ...extra] });
+  return createSdkMcpServer({
+    name: TAVERN_SERVER,
+    version: '1.0.0',
+    tools: ctx.role === 'agent' ? [report, ...extra] : extra,
+  });
 }

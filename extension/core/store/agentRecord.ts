@@ -1,0 +1,56 @@
+// The readable record each agent keeps in `.tavern/agents/<name>-<id>/agent.json` (Jake's in
+// `.tavern/jake/`). Parsed with this schema when loaded: a file can be torn, hand-edited or
+// written by another version, and a bad one is reported, never trusted.
+import { z } from 'zod';
+import {
+  AgentStateSchema,
+  EngineNameSchema,
+  PermissionModeSchema,
+} from '../../../protocol/agentEvents';
+import { NO_USAGE } from '../../../protocol/usage';
+
+export const UsageTotalsSchema = z.object({
+  inputTokens: z.number().nonnegative(),
+  outputTokens: z.number().nonnegative(),
+  costUsd: z.number().nonnegative(),
+});
+
+export const AgentRecordSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** The worker's URL without its token. */
+  workerUrl: z.string(),
+  workerId: z.string(),
+  /** The worker's name when the agent was summoned: shown while that worker is gone. */
+  workerName: z.string().optional(),
+  engine: EngineNameSchema,
+  permissionMode: PermissionModeSchema,
+  assignment: z.string().optional(),
+  description: z.string().optional(),
+  model: z.string().optional(),
+  state: AgentStateSchema,
+  stateReason: z.string().optional(),
+  sessionId: z.string().optional(),
+  lastSeq: z.number().int().nonnegative(),
+  /** Every turn's tokens and cost so far (protocol/usage.ts). */
+  usage: UsageTotalsSchema.default(NO_USAGE),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AgentRecord = z.infer<typeof AgentRecordSchema>;
+
+/** Parses a record file's text; a message saying what is wrong when it is not one. */
+export function parseAgentRecord(text: string): { record: AgentRecord } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problem: `not JSON (${(error as Error).message})` };
+  }
+  const parsed = AgentRecordSchema.safeParse(json);
+  if (parsed.success) return { record: parsed.data };
+  const first = parsed.error.issues[0];
+  return {
+    problem: `not an agent record (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`,
+  };
+}
