@@ -207,7 +207,7 @@ describe('the container image (deploy/container/Dockerfile), run as the image wo
       expect(claude?.available).toBe(true);
       // The platform package under the image's prefix, not a claude on this machine's PATH.
       expect(claude?.detail).toContain(join(root, 'opt/tavern'));
-      expect(claude?.detail).toContain('(sdk-package)');
+      expect(claude?.detail).toContain("the Agent SDK's platform package");
       const events: string[] = [];
       const done = new Promise<void>((resolveDone) =>
         client.onEvent((e) => {
@@ -233,7 +233,7 @@ describe('the container image (deploy/container/Dockerfile), run as the image wo
     expect(stderr).toContain('SIGTERM: interrupting agents, flushing journals');
     // The flushed journal is on the volume, written by the image's user.
     const journals = join(root, 'data/state/journal');
-    expect(readdirSync(journals)).toHaveLength(1);
+    expect(readdirSync(journals).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
     if (isRoot) expect(statSync(journals).uid).toBe(10001);
   });
 });

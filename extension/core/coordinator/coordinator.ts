@@ -162,6 +162,9 @@ export class Coordinator {
         'This window shows the project read-only (another window owns it); summon agents there.',
       );
     const engine = request.engine ?? this.options.defaultEngine;
+    // Asked before placing: placement and placed() must run in one go, so a burst of summons
+    // spreads (an await between them let every summon pick the same worker).
+    const projectSettings = (await this.options.projectSettings?.()) === true;
     const worker = placeAgent(
       this.options.pool.summaries(),
       engine,
@@ -170,7 +173,6 @@ export class Coordinator {
     );
     const client = this.options.pool.get(worker.id);
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
-    const projectSettings = (await this.options.projectSettings?.()) === true;
     const name = this.names.claim(request.name);
     // Unguessable: a worker must not be able to name another worker's agents.
     const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${nanoid(16)}`;
