@@ -7,33 +7,11 @@ import {
   EngineNameSchema,
   PermissionModeSchema,
 } from './agentEvents';
+import { notification, request, type ParamsOf, type ResultOf } from './wireSpec';
 
 export const PROTOCOL_VERSION = 1;
 
-/** A request: method name, params schema, result schema. */
-export interface RequestSpec<P extends z.ZodType, R extends z.ZodType> {
-  readonly kind: 'request';
-  readonly method: string;
-  readonly params: P;
-  readonly result: R;
-}
-export interface NotificationSpec<P extends z.ZodType> {
-  readonly kind: 'notification';
-  readonly method: string;
-  readonly params: P;
-}
-function request<P extends z.ZodType, R extends z.ZodType>(
-  method: string,
-  params: P,
-  result: R,
-): RequestSpec<P, R> {
-  return { kind: 'request', method, params, result };
-}
-function notification<P extends z.ZodType>(method: string, params: P): NotificationSpec<P> {
-  return { kind: 'notification', method, params };
-}
-export type ParamsOf<S extends { params: z.ZodType }> = z.infer<S['params']>;
-export type ResultOf<S extends RequestSpec<z.ZodType, z.ZodType>> = z.infer<S['result']>;
+export type { NotificationSpec, ParamsOf, RequestSpec, ResultOf } from './wireSpec';
 
 const AgentId = z.string().min(1).max(128);
 const Empty = z.object({}).strict();
