@@ -117,16 +117,19 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const agentId = `bench-${prewarm ? 'w' : 'c'}-${i}`;
       const first = new Promise<number>((done) => {
-        const sub = client.onEvent((e) => {
-          if (e.agentId === agentId && e.event.kind === 'text') {
+        const sub = client.onEvents((batch) => {
+          if (batch.some((e) => e.agentId === agentId && e.event.kind === 'text')) {
             sub.dispose();
             done(performance.now() - t0);
           }
         });
       });
       const finished = new Promise<void>((done) => {
-        const sub = client.onEvent((e) => {
-          if (e.agentId === agentId && e.event.kind === 'state' && e.event.state === 'waiting') {
+        const sub = client.onEvents((batch) => {
+          const waiting = batch.some(
+            (e) => e.agentId === agentId && e.event.kind === 'state' && e.event.state === 'waiting',
+          );
+          if (waiting) {
             sub.dispose();
             done();
           }

@@ -171,10 +171,12 @@ async function main(): Promise<void> {
     let reports = 0;
     let allReported: () => void = () => undefined;
     const reported = new Promise<void>((done) => (allReported = done));
-    coordinator.onAgentEvent((e: AgentEventEnvelope) => {
-      const seqs = received.get(e.agentId) ?? [];
-      seqs.push(e.seq);
-      received.set(e.agentId, seqs);
+    coordinator.onAgentEvents((batch: readonly AgentEventEnvelope[]) => {
+      for (const e of batch) {
+        const seqs = received.get(e.agentId) ?? [];
+        seqs.push(e.seq);
+        received.set(e.agentId, seqs);
+      }
     });
     let expected = AGENTS;
     coordinator.onReport(() => ++reports === expected && allReported());

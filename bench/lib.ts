@@ -65,6 +65,8 @@ export function result(name: string, figures: Record<string, unknown>): void {
 export interface BenchWorker {
   url: string;
   proc: ChildProcess;
+  /** Its --state-dir (journals under journal/<agent id>.jsonl). */
+  stateDir: string;
   kill(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function startBenchWorker(
   return {
     url,
     proc,
+    stateDir,
     async kill() {
       if (proc.exitCode === null) proc.kill('SIGKILL');
       await exited;

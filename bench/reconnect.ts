@@ -16,14 +16,16 @@ async function main(): Promise<void> {
   let delivered = 0;
   let lastSeq = 0;
   let complete = true;
-  measured.onEvent((e) => {
-    if (e.agentId !== agentId) return;
-    if (e.seq !== lastSeq + 1) complete = false;
-    lastSeq = e.seq;
-    delivered++;
+  measured.onEvents((batch) => {
+    for (const e of batch) {
+      if (e.agentId !== agentId) continue;
+      if (e.seq !== lastSeq + 1) complete = false;
+      lastSeq = e.seq;
+      delivered++;
+    }
   });
   const seen = new Promise<void>((resolve) => {
-    const sub = measured.onEvent(() => {
+    const sub = measured.onEvents(() => {
       sub.dispose();
       resolve();
     });
@@ -32,13 +34,11 @@ async function main(): Promise<void> {
   await seen;
 
   const driverDone = new Promise<number>((resolve) =>
-    driver.onEvent(
-      (e) =>
-        e.agentId === agentId &&
-        e.event.kind === 'state' &&
-        e.event.state === 'done' &&
-        resolve(e.seq),
-    ),
+    driver.onEvents((batch) => {
+      for (const e of batch)
+        if (e.agentId === agentId && e.event.kind === 'state' && e.event.state === 'done')
+          resolve(e.seq);
+    }),
   );
   let reconnectingAt = 0;
   measured.onStatus((s) => {
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const finalSeq = await driverDone;
   await new Promise<void>((resolve) => {
     if (lastSeq >= finalSeq) return resolve();
-    const sub = measured.onEvent(() => {
+    const sub = measured.onEvents(() => {
       if (lastSeq >= finalSeq) {
         sub.dispose();
         resolve();

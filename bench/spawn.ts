@@ -8,11 +8,13 @@ async function main(): Promise<void> {
   const worker = await startBenchWorker();
   const client = await connect(worker.url);
   const waiting = new Map<string, () => void>();
-  client.onEvent((e) => {
-    const resolve = waiting.get(e.agentId);
-    if (resolve) {
-      waiting.delete(e.agentId);
-      resolve();
+  client.onEvents((batch) => {
+    for (const e of batch) {
+      const resolve = waiting.get(e.agentId);
+      if (resolve) {
+        waiting.delete(e.agentId);
+        resolve();
+      }
     }
   });
   const samples: number[] = [];

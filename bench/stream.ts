@@ -17,10 +17,12 @@ async function ours(): Promise<{ rate: number; complete: boolean }> {
   let ordered = true;
   let started = 0;
   const done = new Promise<void>((resolve) => {
-    client.onEvent((e) => {
-      if (e.seq !== lastSeq + 1) ordered = false;
-      lastSeq = e.seq;
-      if (e.event.kind === 'text' && texts++ === 0) started = performance.now();
+    client.onEvents((batch) => {
+      for (const e of batch) {
+        if (e.seq !== lastSeq + 1) ordered = false;
+        lastSeq = e.seq;
+        if (e.event.kind === 'text' && texts++ === 0) started = performance.now();
+      }
       if (texts === EVENTS) resolve();
     });
   });

@@ -1,6 +1,8 @@
 // The Tavern webview: Jake's chat and the squad, the transcript of whoever is selected
-// (virtualized, streamed per animation frame), pending approvals, the input, and the
-// workers. Everything from the host is zod-checked; DOM is built with textContent only.
+// (virtualized, drawn per animation frame), pending approvals, the input, and the workers.
+// Everything from the host is zod-checked, once, here; DOM is built with textContent only.
+// The host sends each event once (a page, then live batches that start after it), so the
+// transcript is appended to as it comes, never de-duplicated.
 import './zodSetup';
 import type { AgentEventEnvelope } from '../protocol/agentEvents';
 import {
@@ -297,7 +299,9 @@ function showPage(
   reset: boolean,
   more: boolean,
 ): void {
-  raw = reset ? events : [...events, ...raw];
+  // A new page covers every event sent before it: what still waits for a frame is in it.
+  if (reset) pending = [];
+  raw = reset ? events : events.concat(raw);
   model = new TranscriptModel(agentId);
   model.append(raw);
   olderButton.hidden = !more || pages.isLoading;
@@ -313,7 +317,7 @@ function flush(): void {
   const batch = pending;
   pending = [];
   model.append(batch);
-  raw.push(...batch);
+  for (const envelope of batch) raw.push(envelope);
   list.update(model.blocks);
   renderConversation();
 }
@@ -338,7 +342,7 @@ function onHostMessage(message: HostMessage): void {
     }
     case 'events':
       if (message.agentId !== selectedId || !model) return;
-      pending.push(...message.events);
+      for (const envelope of message.events) pending.push(envelope);
       frame ||= requestAnimationFrame(flush);
       return;
     case 'select':

@@ -62,10 +62,9 @@ export class TranscriptModel {
 
   constructor(readonly agentId: string) {}
 
-  /** Appends events in seq order; anything at or below the last seq is a duplicate. */
+  /** Appends events in seq order (the host sends each once: nothing is dropped here). */
   append(envelopes: readonly AgentEventEnvelope[]): void {
     for (const envelope of envelopes) {
-      if (envelope.seq <= this.lastSeq) continue;
       if (this.firstSeq === 0) this.firstSeq = envelope.seq;
       this.lastSeq = envelope.seq;
       this.apply(envelope.seq, envelope.event);

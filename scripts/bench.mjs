@@ -13,6 +13,7 @@ const ALL = [
   'spawn',
   'stream',
   'reconnect',
+  'endToEnd',
   'scale',
   'fleet',
   'claude',

@@ -186,10 +186,14 @@ export class Coordinators implements vscode.Disposable {
         ),
       ),
       jake.onPermissionSettled((p) => this.approvals.settled(JAKE_ID, p.requestId)),
-      jake.onEvent(({ event }) => {
-        if (event.kind === 'error' && event.code === 'auth_required')
-          this.onJakeAuthFailed(event.message);
-        if (event.kind === 'state') this.stateChanged.fire();
+      jake.onEvents((events) => {
+        let stateChanged = false;
+        for (const { event } of events) {
+          if (event.kind === 'error' && event.code === 'auth_required')
+            this.onJakeAuthFailed(event.message);
+          if (event.kind === 'state') stateChanged = true;
+        }
+        if (stateChanged) this.stateChanged.fire();
       }),
     );
     const project: Project = { folder, coordinator, jake, owned };

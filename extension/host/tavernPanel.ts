@@ -1,41 +1,34 @@
 // The Tavern side panel (view `tavern.panel`): feeds the webview the workers, the squad of
 // the project on screen, the transcript of the agent on screen (a page from .tavern/, then
-// live events batched every 16 ms) and the pending approvals, and turns the webview's
-// messages into coordinator calls. Messages are zod-checked both ways.
+// each batch of its live events as one message: core/transcriptFeed.ts) and the pending
+// approvals, and turns the webview's messages into coordinator calls. What the webview sends
+// is zod-checked here; what it is sent, there.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../protocol/errors';
-import type { AgentEventEnvelope } from '../../protocol/agentEvents';
 import { JAKE_ID } from '../../protocol/ids';
 import {
   parseWebviewMessage,
   type AgentRow,
   type HostMessage,
-  type TranscriptMessage,
   type WebviewMessage,
 } from '../../protocol/webview';
+import { TranscriptFeed, type FeedMessage, type TranscriptSource } from '../core/transcriptFeed';
 import { renderWebviewHtml } from '../core/webviewHtml';
 import type { WorkerPool } from '../core/workers/workerPool';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
 import type { JakeSetup } from './jakeSetup';
 import type { Coordinators, Project } from './coordinators';
 
-/** The newest events shown first (fast to paint); older pages load as the user scrolls up. */
-const FIRST_PAGE = 2_000;
-const OLDER_PAGE = 5_000;
-const LIVE_BATCH_MS = 16;
 const SAFE_LINK = /^(https?:|mailto:)/i;
 
 export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = PANEL_VIEW_ID;
   private view: vscode.WebviewView | undefined;
   private folderPath: string | undefined;
-  private shown: string | undefined;
-  private live: AgentEventEnvelope[] = [];
-  private liveTimer: NodeJS.Timeout | undefined;
   private squadTimer: NodeJS.Timeout | undefined;
-  private loading = 0;
-  private readonly disposables: { dispose(): void }[] = [];
+  private readonly feed = new TranscriptFeed((message) => this.post(message));
+  private readonly disposables: { dispose(): void }[] = [this.feed];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -68,15 +61,16 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     );
   }
 
-  /** Listens to one project for as long as it is open (its own Disposables own the handles). */
+  /**
+   * Listens to one project's squad for as long as it is open (its own Disposables own the
+   * handles). Transcripts are followed one agent at a time (the feed).
+   */
   private follow(project: Project): void {
-    const forward = (e: AgentEventEnvelope): void => this.forward(project, e);
     project.owned.push(
       project.coordinator.onAgentChanged(() => this.postSquadSoon()),
-      project.coordinator.onAgentEvent(forward),
-      project.jake.onEvent((e) => {
-        forward(e);
-        if (e.event.kind === 'state' || e.event.kind === 'result') this.postSquadSoon();
+      project.jake.onEvents((events) => {
+        if (events.some((e) => e.event.kind === 'state' || e.event.kind === 'result'))
+          this.postSquadSoon();
       }),
     );
   }
@@ -102,7 +96,14 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
       codiconUri: asset('codicon.css'),
     });
     view.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw), this, this.disposables);
-    view.onDidDispose(() => (this.view = undefined), this, this.disposables);
+    view.onDidDispose(
+      () => {
+        this.view = undefined;
+        this.feed.close();
+      },
+      this,
+      this.disposables,
+    );
   }
 
   notice(level: 'info' | 'error', text: string): void {
@@ -110,7 +111,6 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   }
 
   dispose(): void {
-    clearTimeout(this.liveTimer);
     clearTimeout(this.squadTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
   }
@@ -155,14 +155,16 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         this.postSquad();
         return;
       case 'openAgent':
-        return this.open(message.agentId);
-      case 'loadOlder': {
-        if (!project) return;
-        const events = await this.page(project, message.agentId, message.beforeSeq);
-        const more = (events[0]?.seq ?? 1) > 1;
-        this.post({ type: 'transcript', agentId: message.agentId, reset: false, more, events });
+        if (project) await this.feed.open(source(project, message.agentId), message.agentId);
         return;
-      }
+      case 'loadOlder':
+        if (project)
+          await this.feed.older(
+            source(project, message.agentId),
+            message.agentId,
+            message.beforeSeq,
+          );
+        return;
       case 'send':
         if (!project) throw new Error('Open a folder first: agents belong to a workspace folder.');
         if (!vscode.workspace.isTrusted)
@@ -208,53 +210,6 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
           );
         return;
     }
-  }
-
-  private page(
-    project: Project,
-    agentId: string,
-    beforeSeq?: number,
-  ): Promise<AgentEventEnvelope[]> {
-    const options =
-      beforeSeq !== undefined ? { limit: OLDER_PAGE, beforeSeq } : { limit: FIRST_PAGE };
-    return agentId === JAKE_ID
-      ? project.jake.transcript(options)
-      : project.coordinator.transcript(agentId, options);
-  }
-
-  /** Shows an agent: its newest page, then whatever arrived while that was read. */
-  private async open(agentId: string): Promise<void> {
-    const project = this.project();
-    if (!project) return;
-    this.shown = agentId;
-    this.live = [];
-    const ticket = ++this.loading;
-    try {
-      const events = await this.page(project, agentId);
-      if (ticket !== this.loading) return; // another agent was opened meanwhile
-      const more = (events[0]?.seq ?? 1) > 1;
-      this.post({ type: 'transcript', agentId, reset: true, more, events });
-    } finally {
-      if (ticket === this.loading) {
-        this.loading = 0;
-        this.flushLive();
-      }
-    }
-  }
-
-  private forward(project: Project, envelope: AgentEventEnvelope): void {
-    if (project !== this.project() || envelope.agentId !== this.shown || !this.view) return;
-    this.live.push(envelope);
-    if (!this.loading) this.liveTimer ??= setTimeout(() => this.flushLive(), LIVE_BATCH_MS);
-  }
-
-  private flushLive(): void {
-    clearTimeout(this.liveTimer);
-    this.liveTimer = undefined;
-    if (!this.shown || this.live.length === 0) return;
-    const events = this.live;
-    this.live = [];
-    this.post({ type: 'events', agentId: this.shown, events });
   }
 
   private postWorkers(): void {
@@ -346,9 +301,20 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
     });
   }
 
-  private post(message: HostMessage | TranscriptMessage): void {
+  private post(message: HostMessage | FeedMessage): void {
     void this.view?.webview.postMessage(message);
   }
+}
+
+/** Where an agent's transcript comes from: the project's coordinator, or Jake. */
+function source(project: Project, agentId: string): TranscriptSource {
+  if (agentId !== JAKE_ID) return project.coordinator;
+  const jake = project.jake;
+  return {
+    lastSeq: () => jake.lastSeq,
+    follow: (_agentId, listener) => jake.onEvents(listener),
+    transcript: (_agentId, options) => jake.transcript(options),
+  };
 }
 
 /** An assignment's first line for the squad row, without scripted-engine [[directives]]. */

@@ -81,9 +81,9 @@ describe('WorkerClient against a real worker', () => {
     const c = await client(w.attachUrl, { backoffMinMs: 20, backoffMaxMs: 200 }).connect();
     const log = new EventLog(c);
     let dropped = false;
-    c.onEvent((e) => {
+    c.onEvents((batch) => {
       // Cut the connection in the middle of the stream, as a network failure would.
-      if (!dropped && e.seq === 700) {
+      if (!dropped && batch.some((e) => e.seq >= 700)) {
         dropped = true;
         c.dropConnection();
       }

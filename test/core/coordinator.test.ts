@@ -105,14 +105,14 @@ describe('Coordinator', () => {
     });
     await p1.attach(w!.attachUrl);
     const seen1: number[] = [];
-    c1.onAgentEvent((e) => seen1.push(e.seq));
+    c1.onAgentEvents((batch) => seen1.push(...batch.map((e) => e.seq)));
     // The second stream spans several commits (the scripted engine yields every 256 events),
     // so the first coordinator goes away in the middle of it.
     const agent = await c1.summon({
       assignment: '[[stream 50 10]] [[wait 800]] [[stream 3000 10]] [[done streamed]]',
     });
-    await until<AgentEventEnvelope>(
-      (fire) => c1.onAgentEvent(fire),
+    await until<readonly AgentEventEnvelope[]>(
+      (fire) => c1.onAgentEvents(fire),
       () => seen1.length >= 60,
     );
     // The window reloads: coordinator and pool go away while the agent keeps streaming.
@@ -123,13 +123,13 @@ describe('Coordinator', () => {
     const c2 = coordinator(p2, folder);
     expect(c2.list().map((x) => x.name)).toEqual([agent.name]);
     const seen2: number[] = [];
-    const done = until<AgentEventEnvelope>(
+    const done = until<readonly AgentEventEnvelope[]>(
       (fire) =>
-        c2.onAgentEvent((e) => {
-          seen2.push(e.seq);
-          fire(e);
+        c2.onAgentEvents((batch) => {
+          seen2.push(...batch.map((e) => e.seq));
+          fire(batch);
         }),
-      (e) => e.event.kind === 'state' && e.event.state === 'done',
+      (batch) => batch.some((e) => e.event.kind === 'state' && e.event.state === 'done'),
     );
     await p2.attach(w!.attachUrl);
     await done;
@@ -146,7 +146,7 @@ describe('Coordinator', () => {
     const right = coordinator(p);
     await p.attach(w!.attachUrl);
     const rightEvents: string[] = [];
-    right.onAgentEvent((e) => rightEvents.push(e.agentId));
+    right.onAgentEvents((batch) => rightEvents.push(...batch.map((e) => e.agentId)));
     const l = await left.summon({ assignment: '[[done left work]]' });
     const r = await right.summon({ assignment: '[[done right work]]' });
     expect(l.name).toBe('Frodo');
@@ -182,7 +182,9 @@ describe('Coordinator', () => {
       answer({ decision: 'allow' }, true);
     });
     const texts: string[] = [];
-    c.onAgentEvent((e) => e.event.kind === 'text' && texts.push(e.event.text));
+    c.onAgentEvents((batch) => {
+      for (const { event } of batch) if (event.kind === 'text') texts.push(event.text);
+    });
     const agent = await c.summon({
       assignment: '[[permission Write]] [[permission Write]] [[done ok]]',
     });

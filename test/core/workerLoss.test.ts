@@ -69,7 +69,7 @@ describe('a worker killed with SIGKILL', () => {
     const landed = (): boolean => (coordinator.find(agent.id)?.lastSeq ?? 0) >= 53;
     await new Promise<void>((resolve) => {
       if (landed()) return resolve();
-      coordinator.onAgentEvent(() => landed() && resolve());
+      coordinator.onAgentEvents(() => landed() && resolve());
     });
 
     const killedAt = performance.now();

@@ -210,9 +210,11 @@ describe('the container image (deploy/container/Dockerfile), run as the image wo
       expect(claude?.detail).toContain("the Agent SDK's platform package");
       const events: string[] = [];
       const done = new Promise<void>((resolveDone) =>
-        client.onEvent((e) => {
-          if (e.event.kind === 'text') events.push(e.event.text);
-          if (e.event.kind === 'report') resolveDone();
+        client.onEvents((batch) => {
+          for (const e of batch) {
+            if (e.event.kind === 'text') events.push(e.event.text);
+            if (e.event.kind === 'report') resolveDone();
+          }
         }),
       );
       await client.spawn({

@@ -105,7 +105,9 @@ export class Ledger {
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
 
   constructor(client?: WorkerClient) {
-    client?.onEvent((envelope) => this.add(envelope));
+    client?.onEvents((batch) => {
+      for (const envelope of batch) this.add(envelope);
+    });
   }
 
   add(envelope: AgentEventEnvelope): void {

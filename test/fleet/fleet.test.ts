@@ -115,10 +115,12 @@ describe('fleet on a (fake) Kubernetes cluster', () => {
     });
     cleanups.push(() => coordinator.dispose());
     const received = new Map<string, number[]>();
-    coordinator.onAgentEvent((e) => {
-      const seqs = received.get(e.agentId) ?? [];
-      seqs.push(e.seq);
-      received.set(e.agentId, seqs);
+    coordinator.onAgentEvents((batch) => {
+      for (const e of batch) {
+        const seqs = received.get(e.agentId) ?? [];
+        seqs.push(e.seq);
+        received.set(e.agentId, seqs);
+      }
     });
 
     await cluster.scale(1);

@@ -7,8 +7,8 @@ export class EventLog {
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
 
   constructor(client: WorkerClient) {
-    client.onEvent((envelope) => {
-      this.all.push(envelope);
+    client.onEvents((batch) => {
+      for (const envelope of batch) this.all.push(envelope);
       this.waiters = this.waiters.filter((w) => {
         if (!w.test()) return true;
         w.resolve();

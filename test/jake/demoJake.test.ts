@@ -48,14 +48,16 @@ describe('the offline demo', () => {
       answer({ decision: 'allow' });
     });
     const agentTexts = new Map<string, number>();
-    coordinator.onAgentEvent((e) => {
-      if (e.event.kind === 'text') agentTexts.set(e.agentId, (agentTexts.get(e.agentId) ?? 0) + 1);
+    coordinator.onAgentEvents((batch) => {
+      for (const e of batch)
+        if (e.event.kind === 'text')
+          agentTexts.set(e.agentId, (agentTexts.get(e.agentId) ?? 0) + 1);
     });
     const said = (): string =>
       events.map((e) => (e.event.kind === 'text' ? e.event.text : '')).join('');
     const relayed = new Promise<void>((resolve) =>
-      jake.onEvent((e) => {
-        events.push(e);
+      jake.onEvents((batch) => {
+        events.push(...batch);
         if (/Tallied the cellar/.test(said()) && /Wrote the menu board/.test(said())) resolve();
       }),
     );

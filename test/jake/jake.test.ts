@@ -38,9 +38,9 @@ async function setup(folder = mkdtempSync(join(tmpdir(), 'tavern-jake-'))) {
   });
   cleanups.push(() => jake.dispose());
   const events: AgentEventEnvelope[] = [];
-  jake.onEvent((e) => events.push(e));
+  jake.onEvents((batch) => events.push(...batch));
   const until = (test: () => boolean): Promise<void> =>
-    test() ? Promise.resolve() : new Promise((resolve) => jake.onEvent(() => test() && resolve()));
+    test() ? Promise.resolve() : new Promise((resolve) => jake.onEvents(() => test() && resolve()));
   return { folder, worker, pool, coordinator, jake, events, until };
 }
 
@@ -72,16 +72,14 @@ describe('Jake', () => {
 
   it('batches reports that arrive together into one message', async () => {
     const { jake, events, until } = await setup();
-    jake.send(
-      '[[tool summon_agent {"assignment": "[[wait 300]] [[done one]]"}]] [[tool summon_agent {"assignment": "[[wait 300]] [[done two]]"}]]',
-    );
-    await until(
-      () =>
-        fromTavern(events).join('\n').includes('done: one') &&
-        fromTavern(events).join('\n').includes('done: two'),
-    );
-    // Both reports are there, none lost (one message when they land in the same tick).
-    expect(fromTavern(events).join('\n')).toMatch(/reported done: one[\s\S]*|reported done: two/);
+    // One turn that reports twice without pausing: the worker commits both reports in one
+    // tick and sends them in one agent/events batch, so the coordinator hands both to Jake
+    // in the same turn of the event loop.
+    jake.send('[[tool summon_agent {"assignment": "[[blocked first]] [[done second]]"}]]');
+    await until(() => fromTavern(events).length > 0);
+    // The first message Jake is told already carries both reports, in the order they came.
+    const [told] = fromTavern(events);
+    expect(told).toMatch(/reported blocked: first\n- .*reported done: second$/);
   });
 
   it('answers tool misuse with plain, specific errors', async () => {

@@ -55,7 +55,7 @@ beforeAll(async () => {
     prewarm: false,
   });
   jake = new Jake({ folder, coordinator, pool, engine, log: () => undefined });
-  jake.onEvent((e) => events.push(e));
+  jake.onEvents((batch) => events.push(...batch));
 });
 afterAll(async () => {
   await jake.dispose();
@@ -92,7 +92,9 @@ describe('Jake on the claude engine', () => {
       return say('Two of my finest are on it.');
     });
     const told = new Promise<void>((resolve) =>
-      jake.onEvent((e) => e.event.kind === 'text' && e.event.text.includes('DONE') && resolve()),
+      jake.onEvents((batch) => {
+        if (batch.some((e) => e.event.kind === 'text' && e.event.text.includes('DONE'))) resolve();
+      }),
     );
     jake.send('Polish the bar and count the kegs, please.');
     await told;

@@ -2,7 +2,9 @@
 // by every folder of a multi-root window), their placement, names, transcripts in .tavern/,
 // reports bubbled up to Jake, and permission requests routed to the UI and back. A worker
 // speaks only for the agents it hosts: anything it sends about another worker's agent is
-// dropped and counted against it.
+// dropped and counted against it. Events come and go in the worker's batches: each agent's
+// part of a batch is one append to its transcript, and whoever follows one agent (the panel)
+// hears only that agent's part.
 import { nanoid } from 'nanoid';
 import { Emitter } from 'vscode-jsonrpc/node';
 import type {
@@ -12,9 +14,10 @@ import type {
   PermissionMode,
   ReportStatus,
 } from '../../../protocol/agentEvents';
+import { errorMessage } from '../../../protocol/errors';
 import { addTurn, type UsageTotals } from '../../../protocol/usage';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
-import { Disposables } from '../disposables';
+import { Disposables, type Disposable } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
 import type { WorkerPool } from '../workers/workerPool';
@@ -82,7 +85,12 @@ export class Coordinator {
   private readonly rules: PermissionRules;
   private readonly owned = new Disposables();
   private readonly changed = this.owned.add(new Emitter<AgentSummary>());
-  private readonly eventEmitter = this.owned.add(new Emitter<AgentEventEnvelope>());
+  private readonly eventEmitter = this.owned.add(new Emitter<readonly AgentEventEnvelope[]>());
+  /** Per agent: who follows its events (the panel, for the agent on screen). */
+  private readonly followers = new Map<
+    string,
+    Set<(events: readonly AgentEventEnvelope[]) => void>
+  >();
   private readonly reports = this.owned.add(new Emitter<AgentReport>());
   private readonly permissions = this.owned.add(
     new Emitter<{
@@ -92,7 +100,8 @@ export class Coordinator {
     }>(),
   );
   readonly onAgentChanged = this.changed.event;
-  readonly onAgentEvent = this.eventEmitter.event;
+  /** This project's agent events, one batch per worker batch (seq order per agent). */
+  readonly onAgentEvents = this.eventEmitter.event;
   /** What Jake is told: an agent reported done, blocked or needs input, or gave no report. */
   readonly onReport = this.reports.event;
   readonly onPermissionRequest = this.permissions.event;
@@ -114,7 +123,7 @@ export class Coordinator {
         for (const record of this.agents.values())
           if (record.workerId === workerId) client.trackAgent(record.id, record.lastSeq);
       }),
-      options.pool.onAgentEvent(({ workerId, envelope }) => this.accept(workerId, envelope)),
+      options.pool.onAgentEvents(({ workerId, events }) => this.accept(workerId, events)),
       // A worker came or went: its agents are reachable or `lost` now. Only those change.
       options.pool.onChanged(() => {
         const moved = new Set<string>();
@@ -149,6 +158,28 @@ export class Coordinator {
   find(idOrName: string): AgentSummary | undefined {
     const record = this.lookup(idOrName);
     return record ? this.summary(record) : undefined;
+  }
+
+  /**
+   * One agent's events as they are accepted, each batch already queued for its transcript:
+   * a page read after `lastSeq` was taken holds everything up to it, and these follow it.
+   * Other agents' events never reach the listener.
+   */
+  follow(agentId: string, listener: (events: readonly AgentEventEnvelope[]) => void): Disposable {
+    let set = this.followers.get(agentId);
+    if (!set) this.followers.set(agentId, (set = new Set()));
+    set.add(listener);
+    return {
+      dispose: () => {
+        set.delete(listener);
+        if (set.size === 0 && this.followers.get(agentId) === set) this.followers.delete(agentId);
+      },
+    };
+  }
+
+  /** The last seq accepted (and queued for .tavern/) for an agent of this project. */
+  lastSeq(agentId: string): number | undefined {
+    return this.agents.get(agentId)?.lastSeq;
   }
 
   /** Whether this agent is ours and lives on that worker (the only one that speaks for it). */
@@ -249,36 +280,56 @@ export class Coordinator {
     await this.store.dispose();
   }
 
-  /** An event from `workerId`: recorded only when that worker hosts the agent. */
-  private accept(workerId: string, envelope: AgentEventEnvelope): void {
-    const record = this.agents.get(envelope.agentId);
-    if (!record) return; // another folder's agent (or nobody's: the pool counts those)
-    if (record.workerId !== workerId) return; // not this worker's to speak for
-    record.lastSeq = envelope.seq;
-    this.store.append(record.id, record.name, [envelope]);
-    const event = envelope.event;
-    let changed = false;
-    if (event.kind === 'state') {
-      record.state = event.state;
-      if (event.reason !== undefined) record.stateReason = event.reason;
-      else delete record.stateReason;
-      record.updatedAt = new Date(envelope.time).toISOString();
-      this.store.saveRecord(record);
-      if (event.state === 'dismissed') {
-        this.names.release(record.name);
-        this.agents.delete(record.id);
+  /**
+   * A batch from `workerId`: each agent's part is recorded (one transcript append) only when
+   * that worker hosts the agent; then the batch goes on whole, and each part to its followers.
+   */
+  private accept(workerId: string, events: readonly AgentEventEnvelope[]): void {
+    const accepted: AgentEventEnvelope[] = [];
+    const changed = new Set<AgentRecord>();
+    const reports: AgentReport[] = [];
+    for (const run of byAgent(events)) {
+      const record = this.agents.get(run[0]!.agentId);
+      if (!record) continue; // another folder's agent (or nobody's: the pool counts those)
+      if (record.workerId !== workerId) continue; // not this worker's to speak for
+      record.lastSeq = run[run.length - 1]!.seq;
+      this.store.append(record.id, record.name, run);
+      for (const envelope of run) {
+        accepted.push(envelope);
+        const event = envelope.event;
+        if (event.kind === 'state') {
+          record.state = event.state;
+          if (event.reason !== undefined) record.stateReason = event.reason;
+          else delete record.stateReason;
+          record.updatedAt = new Date(envelope.time).toISOString();
+          if (event.state === 'dismissed') {
+            this.names.release(record.name);
+            this.agents.delete(record.id);
+          }
+          changed.add(record);
+        } else if (event.kind === 'result') {
+          record.usage = addTurn(record.usage, event);
+          if (event.sessionId) record.sessionId = event.sessionId;
+          changed.add(record);
+        }
+        const ended = this.turns.observe(envelope);
+        if (ended) reports.push({ agent: this.summary(record), ...ended });
       }
-      changed = true;
-    } else if (event.kind === 'result') {
-      record.usage = addTurn(record.usage, event);
-      if (event.sessionId) record.sessionId = event.sessionId;
-      this.store.saveRecord(record);
-      changed = true;
+      if (changed.has(record)) this.store.saveRecord(record);
+      const followers = this.followers.get(record.id);
+      if (followers)
+        for (const listener of followers)
+          try {
+            listener(run);
+          } catch (error) {
+            this.options.log(
+              `a follower of ${record.name}'s events failed: ${errorMessage(error)}`,
+            );
+          }
     }
-    this.eventEmitter.fire(envelope);
-    if (changed) this.changed.fire(this.summary(record));
-    const ended = this.turns.observe(envelope);
-    if (ended) this.reports.fire({ agent: this.summary(record), ...ended });
+    if (accepted.length > 0) this.eventEmitter.fire(accepted);
+    for (const record of changed) this.changed.fire(this.summary(record));
+    for (const report of reports) this.reports.fire(report);
   }
 
   private routePermission(
@@ -381,6 +432,22 @@ export class Coordinator {
       usage: record.usage,
     };
   }
+}
+
+/** A batch split into each agent's part, in seq order (a part is a slice when runs are whole). */
+function byAgent(events: readonly AgentEventEnvelope[]): AgentEventEnvelope[][] {
+  const parts = new Map<string, AgentEventEnvelope[]>();
+  let agentId: string | undefined;
+  let part: AgentEventEnvelope[] = [];
+  for (const envelope of events) {
+    if (envelope.agentId !== agentId) {
+      agentId = envelope.agentId;
+      part = parts.get(agentId) ?? [];
+      if (part.length === 0) parts.set(agentId, part);
+    }
+    part.push(envelope);
+  }
+  return [...parts.values()];
 }
 
 function memoryRules(): RuleStorage {

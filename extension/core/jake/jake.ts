@@ -15,6 +15,7 @@ import type {
 } from '../../../protocol/wire';
 import { Agent, type AgentHooks, type AgentSpec } from '../../../runtime/agent';
 import type { Engine } from '../../../runtime/engines/engine';
+import type { EncodedEnvelope } from '../../../runtime/eventEncoding';
 import { JournalStore } from '../../../runtime/journalStore';
 import type { Logger } from '../../../runtime/log';
 import { PermissionBroker, type PermissionPeer } from '../../../runtime/permissionBroker';
@@ -55,10 +56,11 @@ export class Jake {
   private pendingReports: string[] = [];
   private reportFlush: NodeJS.Immediate | undefined;
   private readonly subscriptions: { dispose(): void }[] = [];
-  private readonly events = new Emitter<AgentEventEnvelope>();
+  private readonly events = new Emitter<readonly AgentEventEnvelope[]>();
   private readonly permissions = new Emitter<JakePermissionRequest>();
   private readonly settledEmitter = new Emitter<ParamsOf<typeof PermissionSettled>>();
-  readonly onEvent = this.events.event;
+  /** His events as his journal publishes them: one batch per tick, in seq order. */
+  readonly onEvents = this.events.event;
   readonly onPermissionRequest = this.permissions.event;
   /** One of his requests was settled without the human (it timed out, or he was stopped). */
   readonly onPermissionSettled = this.settledEmitter.event;
@@ -80,9 +82,7 @@ export class Jake {
     this.journals = new JournalStore({
       dir: undefined,
       log,
-      publish: (batch) => {
-        for (const { envelope } of batch) this.onEnvelope(envelope);
-      },
+      publish: (batch) => this.onPublished(batch),
     });
     const journal = this.journals.create(JAKE_ID, this.record.lastSeq);
     const hooks: AgentHooks = {
@@ -186,6 +186,11 @@ export class Jake {
     return this.agent.interrupt();
   }
 
+  /** The last seq published (and queued for .tavern/jake/). */
+  get lastSeq(): number {
+    return this.record.lastSeq;
+  }
+
   transcript(options: { beforeSeq?: number; limit: number }): Promise<AgentEventEnvelope[]> {
     return this.options.coordinator.store.loadTranscript(JAKE_ID, options);
   }
@@ -212,14 +217,22 @@ export class Jake {
     };
   }
 
-  private onEnvelope(envelope: AgentEventEnvelope): void {
-    this.record.lastSeq = envelope.seq;
-    // His failures belong in the log too, not only in the panel.
-    if (envelope.event.kind === 'error') this.options.log(`Jake failed: ${envelope.event.message}`);
-    if (envelope.event.kind === 'result')
-      this.record.usage = addTurn(this.record.usage, envelope.event);
-    this.options.coordinator.store.append(JAKE_ID, 'Jake', [envelope]);
-    this.events.fire(envelope);
+  /** A tick's events: kept in .tavern/jake/ as the journal encoded them, then told. */
+  private onPublished(batch: readonly EncodedEnvelope[]): void {
+    if (batch.length === 0) return;
+    const envelopes = batch.map((e) => e.envelope);
+    for (const { event } of envelopes) {
+      // His failures belong in the log too, not only in the panel.
+      if (event.kind === 'error') this.options.log(`Jake failed: ${event.message}`);
+      if (event.kind === 'result') this.record.usage = addTurn(this.record.usage, event);
+    }
+    this.record.lastSeq = envelopes[envelopes.length - 1]!.seq;
+    this.options.coordinator.store.appendLines(
+      JAKE_ID,
+      'Jake',
+      batch.map((e) => e.line),
+    );
+    this.events.fire(envelopes);
   }
 
   /** Reports that arrive together reach Jake as one message, so none is lost or interleaved. */

@@ -132,14 +132,31 @@ export class TavernStore {
     return record;
   }
 
-  /** Queues envelopes for the agent's transcript; written in batches, in order. */
-  append(agentId: string, name: string, envelopes: AgentEventEnvelope[]): void {
+  /**
+   * Queues envelopes for the agent's transcript, each encoded here, once; written in batches,
+   * in order (one append per agent per round).
+   */
+  append(agentId: string, name: string, envelopes: readonly AgentEventEnvelope[]): void {
     if (this.readOnly || envelopes.length === 0) return;
-    this.agentDir(agentId, name);
-    const queue = this.pending.get(agentId) ?? [];
+    const queue = this.queue(agentId, name);
     for (const envelope of envelopes) queue.push(JSON.stringify(envelope));
-    this.pending.set(agentId, queue);
+  }
+
+  /** The same for envelopes already encoded as JSON lines (a journal's own encoding). */
+  appendLines(agentId: string, name: string, lines: readonly string[]): void {
+    if (this.readOnly || lines.length === 0) return;
+    const queue = this.queue(agentId, name);
+    for (const line of lines) queue.push(line);
+  }
+
+  private queue(agentId: string, name: string): string[] {
+    let queue = this.pending.get(agentId);
+    if (!queue) {
+      this.agentDir(agentId, name);
+      this.pending.set(agentId, (queue = []));
+    }
     this.flushing ??= this.flushSoon();
+    return queue;
   }
 
   async flush(): Promise<void> {

@@ -3,6 +3,9 @@
 // disconnected, or an agent first seen mid-stream) is filled by replaying from the worker
 // before anything newer is delivered. A replay is the worker's whole record: when it skips
 // seqs (a journal that lost events, said by a notice in it), the stream moves past them.
+// What arrives together leaves together: a frame's batch (or a replay page) is delivered as
+// one batch of the envelopes that were due, so everything downstream works per batch. This is
+// the one place where duplicates are dropped.
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 
 export type ReplayPage = (
@@ -29,7 +32,8 @@ export class EventSequencer {
 
   constructor(
     private readonly replayPage: ReplayPage,
-    private readonly deliver: (envelope: AgentEventEnvelope) => void,
+    /** A batch of envelopes, each exactly once, in seq order per agent (never empty). */
+    private readonly deliver: (envelopes: AgentEventEnvelope[]) => void,
     private readonly onSyncError: (agentId: string, error: unknown) => void,
   ) {}
 
@@ -57,20 +61,24 @@ export class EventSequencer {
     return this.streams.get(agentId)?.ended ?? false;
   }
 
-  /** A live event from the worker. */
-  accept(envelope: AgentEventEnvelope): void {
-    const stream = this.stream(envelope.agentId);
-    if (stream.syncing) {
+  /** Live events from the worker (one frame's batch); what is due is delivered as one batch. */
+  accept(envelopes: readonly AgentEventEnvelope[]): void {
+    const out: AgentEventEnvelope[] = [];
+    for (const envelope of envelopes) {
+      const stream = this.stream(envelope.agentId);
+      if (stream.syncing) {
+        this.hold(stream, envelope);
+        continue;
+      }
+      if (envelope.seq <= stream.last) continue;
+      if (envelope.seq === stream.last + 1) {
+        this.take(stream, envelope, out);
+        continue;
+      }
       this.hold(stream, envelope);
-      return;
+      void this.sync(envelope.agentId);
     }
-    if (envelope.seq <= stream.last) return;
-    if (envelope.seq === stream.last + 1) {
-      this.deliverTo(stream, envelope);
-      return;
-    }
-    this.hold(stream, envelope);
-    void this.sync(envelope.agentId);
+    if (out.length > 0) this.deliver(out);
   }
 
   private hold(stream: AgentStream, envelope: AgentEventEnvelope): void {
@@ -95,8 +103,10 @@ export class EventSequencer {
       for (;;) {
         const page = await this.replayPage(agentId, stream.last);
         // The worker has nothing between its replayed events: a skipped seq is lost for good.
+        const out: AgentEventEnvelope[] = [];
         for (const envelope of page.events)
-          if (envelope.seq > stream.last) this.deliverTo(stream, envelope);
+          if (envelope.seq > stream.last) this.take(stream, envelope, out);
+        if (out.length > 0) this.deliver(out);
         if (!page.more || page.events.length === 0) return true;
       }
     } catch (error) {
@@ -108,25 +118,22 @@ export class EventSequencer {
   private drain(agentId: string, stream: AgentStream, resyncOnGap: boolean): void {
     const buffered = stream.buffer.sort((a, b) => a.seq - b.seq);
     stream.buffer = [];
+    const out: AgentEventEnvelope[] = [];
     for (const envelope of buffered) {
       if (envelope.seq <= stream.last) continue;
-      if (envelope.seq === stream.last + 1) this.deliverIfNext(stream, envelope);
-      else {
-        stream.buffer.push(envelope);
-      }
+      if (envelope.seq === stream.last + 1) this.take(stream, envelope, out);
+      else stream.buffer.push(envelope);
     }
+    if (out.length > 0) this.deliver(out);
     if (stream.buffer.length > 0 && resyncOnGap) void this.sync(agentId);
   }
 
-  private deliverIfNext(stream: AgentStream, envelope: AgentEventEnvelope): void {
-    if (envelope.seq === stream.last + 1) this.deliverTo(stream, envelope);
-  }
-
-  private deliverTo(stream: AgentStream, envelope: AgentEventEnvelope): void {
+  /** The next envelope of a stream: counted as delivered and added to the outgoing batch. */
+  private take(stream: AgentStream, envelope: AgentEventEnvelope, out: AgentEventEnvelope[]): void {
     stream.last = envelope.seq;
     if (envelope.event.kind === 'state' && envelope.event.state === 'dismissed')
       stream.ended = true;
-    this.deliver(envelope);
+    out.push(envelope);
   }
 
   private stream(agentId: string): AgentStream {

@@ -1,6 +1,7 @@
 // A coordinator's connection to one worker: authenticated WebSocket, JSON-RPC, the hello
-// handshake, typed calls, events delivered exactly once in order, a heartbeat that notices a
-// silent worker within `deadAfterMs`, and reconnect with backoff + automatic replay.
+// handshake, typed calls, events delivered exactly once in order and in the batches they
+// arrived in, a heartbeat that notices a silent worker within `deadAfterMs` (never one that
+// only waited for this busy process), and reconnect with backoff + automatic replay.
 import {
   createMessageConnection,
   Emitter,
@@ -89,13 +90,16 @@ export class WorkerClient {
   private readonly backoff: Backoff;
   private readonly sequencer: EventSequencer;
   private readonly statusEmitter = new Emitter<WorkerStatusChange>();
-  private readonly eventEmitter = new Emitter<AgentEventEnvelope>();
+  private readonly eventEmitter = new Emitter<readonly AgentEventEnvelope[]>();
   private readonly settledEmitter = new Emitter<PermissionSettledParams>();
   private readonly helloEmitter = new Emitter<HelloResult>();
 
   readonly onStatus: Event<WorkerStatusChange> = this.statusEmitter.event;
-  /** Every agent event exactly once, in seq order per agent. */
-  readonly onEvent: Event<AgentEventEnvelope> = this.eventEmitter.event;
+  /**
+   * Every agent event exactly once, in seq order per agent, in batches: what one frame (an
+   * `agent/events` batch, or one `agent/event`) or one replay page brought. Never empty.
+   */
+  readonly onEvents: Event<readonly AgentEventEnvelope[]> = this.eventEmitter.event;
   readonly onPermissionSettled: Event<PermissionSettledParams> = this.settledEmitter.event;
   /** Fired after every successful (re)handshake. */
   readonly onHello: Event<HelloResult> = this.helloEmitter.event;
@@ -107,7 +111,7 @@ export class WorkerClient {
     this.backoff = new Backoff(options.backoffMinMs ?? 200, options.backoffMaxMs ?? 10_000);
     this.sequencer = new EventSequencer(
       (agentId, afterSeq) => this.replay({ agentId, afterSeq }),
-      (envelope) => this.eventEmitter.fire(envelope),
+      (envelopes) => this.eventEmitter.fire(envelopes),
       (agentId, error) => this.log(`replay of agent ${agentId} failed: ${String(error)}`),
     );
   }
@@ -256,7 +260,7 @@ export class WorkerClient {
     );
     this.connection = connection;
     connection.onNotification(AgentEventNotification.method, (params: unknown) =>
-      this.acceptEvent(params),
+      this.acceptEvents([params]),
     );
     connection.onNotification(AgentEventsNotification.method, (params: unknown) => {
       const events = (params as { events?: unknown } | undefined)?.events;
@@ -264,7 +268,7 @@ export class WorkerClient {
         this.log(`${this.displayName()} sent an agent/events notification without events; dropped`);
         return;
       }
-      for (const envelope of events) this.acceptEvent(envelope);
+      this.acceptEvents(events);
     });
     connection.onNotification(PermissionSettled.method, (params: PermissionSettledParams) =>
       this.settledEmitter.fire(params),
@@ -339,18 +343,25 @@ export class WorkerClient {
     await Promise.all([...behind, ...gone].map((id) => this.sequencer.sync(id)));
   }
 
-  /** Events are checked once, here, where they enter the process; invalid ones go no further. */
-  private acceptEvent(raw: unknown): void {
-    const parsed = AgentEventEnvelopeSchema.safeParse(raw);
-    if (parsed.success) {
-      this.sequencer.accept(parsed.data);
-      return;
+  /**
+   * Events are checked once, here, where they enter the process; invalid ones go no further
+   * (a gap they leave is replayed). The valid ones go on as one batch.
+   */
+  private acceptEvents(raw: readonly unknown[]): void {
+    const valid: AgentEventEnvelope[] = [];
+    for (const value of raw) {
+      const parsed = AgentEventEnvelopeSchema.safeParse(value);
+      if (parsed.success) {
+        valid.push(parsed.data);
+        continue;
+      }
+      const issue = parsed.error.issues[0];
+      const seq = (value as { seq?: unknown } | undefined)?.seq;
+      this.log(
+        `${this.displayName()} sent an invalid agent event${typeof seq === 'number' ? ` (seq ${seq})` : ''}; dropped: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+      );
     }
-    const issue = parsed.error.issues[0];
-    const seq = (raw as { seq?: unknown } | undefined)?.seq;
-    this.log(
-      `${this.displayName()} sent an invalid agent event${typeof seq === 'number' ? ` (seq ${seq})` : ''}; dropped: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
-    );
+    if (valid.length > 0) this.sequencer.accept(valid);
   }
 
   private startHeartbeat(socket: WebSocket): void {
@@ -358,8 +369,16 @@ export class WorkerClient {
     const every = this.options.heartbeatMs ?? 1000;
     const deadAfter = this.options.deadAfterMs ?? 3000;
     this.lastPongAt = Date.now();
+    let lastBeat = this.lastPongAt;
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastPongAt > deadAfter) {
+      const now = Date.now();
+      // A beat that comes late means this process was busy, not that the worker was silent:
+      // its pong may be waiting unread in the socket (timers run before I/O is read). The
+      // time this loop was away does not count against the worker.
+      const stalled = now - lastBeat - every;
+      if (stalled > every) this.lastPongAt += stalled;
+      lastBeat = now;
+      if (now - this.lastPongAt > deadAfter) {
         this.log(`no answer from ${this.where()} for ${deadAfter} ms; marking it down`);
         this.lastErrorValue = `No heartbeat from the worker for ${Math.round(deadAfter / 1000)} s.`;
         socket.terminate();

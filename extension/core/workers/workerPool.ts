@@ -104,6 +104,12 @@ interface Entry {
   attached?: boolean;
 }
 
+/** A batch of agent events from one worker (never empty). */
+export interface WorkerEvents {
+  readonly workerId: string;
+  readonly events: readonly AgentEventEnvelope[];
+}
+
 /** The state counted for an agent whose spawn is in flight (see placed()). */
 const PLACING = 'placing';
 
@@ -112,15 +118,18 @@ export class WorkerPool {
   private readonly groupMap = new Map<string, WorkerGroup>();
   private changeTimer: NodeJS.Immediate | undefined;
   private readonly changed = new Emitter<void>();
-  private readonly events = new Emitter<{ workerId: string; envelope: AgentEventEnvelope }>();
+  private readonly events = new Emitter<WorkerEvents>();
   private readonly settled = new Emitter<{ workerId: string; params: PermissionSettledParams }>();
   private readonly routes = new Set<PermissionRoute>();
   private readonly ownership = new Set<OwnershipCheck>();
   private readonly trespasses: TrespassLedger;
   private readonly setups = new Set<(workerId: string, client: WorkerClient) => void>();
   readonly onChanged: Event<void> = this.changed.event;
-  /** Every agent event of every worker, exactly once and in order per agent. */
-  readonly onAgentEvent = this.events.event;
+  /**
+   * Every agent event of every worker, exactly once and in order per agent, in the batches
+   * the worker sent them (one per frame or replay page), less what it may not speak for.
+   */
+  readonly onAgentEvents: Event<WorkerEvents> = this.events.event;
   readonly onPermissionSettled = this.settled.event;
 
   /** Runs for every client before it connects (coordinators seed the seqs they stored). */
@@ -208,13 +217,23 @@ export class WorkerPool {
         if (!entry.states.has(agentId)) entry.states.set(agentId, PLACING);
       this.changed.fire();
     });
-    client.onEvent((envelope) => {
-      if (this.trespassing(id, client, 'event', envelope.agentId)) return;
-      if (envelope.event.kind === 'state') {
-        entry.states.set(envelope.agentId, envelope.event.state);
-        this.changedSoon(); // agent counts and load changed
+    client.onEvents((batch) => {
+      // Checked per envelope; a run of one agent's events (the usual shape of a batch) asks
+      // the coordinators once.
+      const allowed: AgentEventEnvelope[] = [];
+      let hosted: string | undefined;
+      for (const envelope of batch) {
+        if (envelope.agentId !== hosted) {
+          if (this.trespassing(id, client, 'event', envelope.agentId)) continue;
+          hosted = envelope.agentId;
+        }
+        if (envelope.event.kind === 'state') {
+          entry.states.set(envelope.agentId, envelope.event.state);
+          this.changedSoon(); // agent counts and load changed
+        }
+        allowed.push(envelope);
       }
-      this.events.fire({ workerId: id, envelope });
+      if (allowed.length > 0) this.events.fire({ workerId: id, events: allowed });
     });
     client.onPermissionSettled((params) => {
       if (this.trespassing(id, client, 'permission settlement', params.agentId)) return;
