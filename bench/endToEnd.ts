@@ -60,20 +60,6 @@ interface Rig {
   drops: number;
 }
 
-function untilAll(coordinator: Coordinator, ids: string[], state: string): Promise<void> {
-  const left = new Set(ids.filter((id) => coordinator.find(id)?.state !== state));
-  if (left.size === 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const sub = coordinator.onAgentChanged((a) => {
-      if (a.state === state) left.delete(a.id);
-      if (left.size === 0) {
-        sub.dispose();
-        resolve();
-      }
-    });
-  });
-}
-
 async function setUp(): Promise<Rig> {
   const workers = await Promise.all(Array.from({ length: WORKERS }, () => startBenchWorker()));
   const folder = mkdtempSync(join(tmpdir(), 'tavern-e2e-'));
@@ -95,12 +81,8 @@ async function setUp(): Promise<Rig> {
       if (s.status === 'down') rig.drops++;
     });
   rig.agents = [];
+  // Summoned idle (no assignment): each starts streaming when the phase sends its script.
   for (let i = 0; i < AGENTS; i++) rig.agents.push(await coordinator.summon({}));
-  await untilAll(
-    coordinator,
-    rig.agents.map((a) => a.id),
-    'waiting',
-  );
   rig.panel = await PanelHarness.start();
   const summaries = rig.agents.map((a) => coordinator.find(a.id)!);
   await rig.panel.show(summaries.map(rowOf));
@@ -230,6 +212,8 @@ async function losses(rig: Rig): Promise<{ lossless: boolean; problems: string[]
 }
 
 async function main(): Promise<void> {
+  // Timers here are unref'd (heartbeats): a wait that never ends must not exit quietly.
+  const keepAlive = setInterval(() => undefined, 60_000);
   const rig = await setUp();
   const rowsOut: Record<string, unknown>[] = [];
   try {
@@ -269,6 +253,7 @@ async function main(): Promise<void> {
     await rig.coordinator.dispose();
     rig.pool.dispose();
     await Promise.all(rig.workers.map((w) => w.kill()));
+    clearInterval(keepAlive);
   }
 }
 

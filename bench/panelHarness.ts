@@ -27,6 +27,10 @@ export interface PaintStats {
 const INSTRUMENT = `(() => {
   const s = { agent: undefined, live: 0, painted: 0, paint: [], receive: [], lastPaint: 0, seen: [] };
   window.__e2e = s;
+  s.debug = () => {
+    const last = document.querySelector('.transcript .items')?.lastElementChild;
+    return { live: s.live, painted: s.painted, next: queue[0], lastKey: last?.dataset.key, lastClass: last?.className, lastLen: last?.textContent.length, rows: document.querySelectorAll('.transcript .items > *').length };
+  };
   const NOTABLE = new Set(['done', 'failed', 'interrupted', 'dismissed']);
   const queue = [];
   let kind = null, key = 0, len = 0, scheduled = false;
@@ -149,11 +153,18 @@ export class PanelHarness {
   async allPainted(timeoutMs: number): Promise<void> {
     await this.chain;
     if (this.failure) throw this.failure;
-    await this.page.waitForFunction(
-      (n) => (window as unknown as E2eWindow).__e2e.painted >= n,
-      this.posted,
-      { timeout: timeoutMs, polling: 50 },
-    );
+    try {
+      await this.page.waitForFunction(
+        (n) => (window as unknown as E2eWindow).__e2e.painted >= n,
+        this.posted,
+        { timeout: timeoutMs, polling: 50 },
+      );
+    } catch (error) {
+      const state = await this.page.evaluate(() => (window as unknown as E2eWindow).__e2e.debug());
+      throw new Error(
+        `${this.posted} live events posted, the panel: ${JSON.stringify(state)} (${String(error)})`,
+      );
+    }
   }
 
   /** What the page measured; `reset` starts the next phase from zero. */
@@ -179,7 +190,7 @@ export class PanelHarness {
 }
 
 interface E2eWindow {
-  __e2e: PaintStats & { agent: string | undefined };
+  __e2e: PaintStats & { agent: string | undefined; debug(): unknown };
 }
 
 /** The squad row the host would send for an agent (the fields the panel draws). */
