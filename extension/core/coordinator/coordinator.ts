@@ -13,10 +13,15 @@ import type {
   ReportStatus,
 } from '../../../protocol/agentEvents';
 import { addTurn, type UsageTotals } from '../../../protocol/usage';
+import { errorMessage } from '../../../protocol/errors';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
+import type { SpawnWorkspace } from '../../../protocol/workspaceWire';
+import { isWorkspaceError } from '../../../runtime/workspace/errors';
 import { Disposables } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
+import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
+import type { WorkerClient } from '../workers/workerClient';
 import type { WorkerPool } from '../workers/workerPool';
 import { NamePool, type NameTheme } from './names';
 import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
@@ -74,6 +79,8 @@ export interface CoordinatorOptions {
 
 export class Coordinator {
   readonly store: TavernStore;
+  /** The project's agent workspaces: snapshots out, branches back (undefined read-only). */
+  readonly workspace: ProjectWorkspace | undefined;
   private readonly agents = new Map<string, AgentRecord>();
   private readonly turns = new TurnWatch();
   /** Each worker's status when last seen, so a pool change re-announces only its agents. */
@@ -93,12 +100,18 @@ export class Coordinator {
   );
   readonly onAgentChanged = this.changed.event;
   readonly onAgentEvent = this.eventEmitter.event;
+  private readonly syncing = this.owned.add(new Emitter<SyncProgress>());
+  /** A snapshot on its way to a remote worker (for a progress notification). */
+  readonly onSyncProgress = this.syncing.event;
   /** What Jake is told: an agent reported done, blocked or needs input, or gave no report. */
   readonly onReport = this.reports.event;
   readonly onPermissionRequest = this.permissions.event;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = new TavernStore(options.folder, options.log);
+    this.workspace = this.store.readOnly
+      ? undefined
+      : new ProjectWorkspace(options.folder, this.store.dir, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
     this.rules = new PermissionRules(options.rules ?? memoryRules());
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
@@ -197,17 +210,21 @@ export class Coordinator {
     this.agents.set(agentId, record);
     this.options.pool.placed(worker.id, agentId);
     try {
-      await client.spawn({
+      const workspace = await this.prepareWorkspace(record, worker, client);
+      const spawned = await client.spawn({
         agentId,
         name,
         engine,
         ...(request.assignment ? { assignment: request.assignment } : {}),
-        // The local worker shares this machine: its agents work in this project's folder.
-        ...(worker.isLocal ? { cwd: this.options.folder } : {}),
+        // In its own worktree when the worker gives one; else (an older worker, or no git
+        // here) the local worker's agents work in this project's folder itself.
+        ...(workspace ? { workspace } : worker.isLocal ? { cwd: this.options.folder } : {}),
         ...(projectSettings ? { projectSettings } : {}),
         permissionMode: record.permissionMode,
         ...(request.model ? { model: request.model } : {}),
       });
+      if (spawned.workspace)
+        record.workspace = { ...spawned.workspace, sameDisk: workspace?.repoPath !== undefined };
     } catch (error) {
       this.options.pool.placed(worker.id, agentId, false);
       this.agents.delete(agentId);
@@ -233,6 +250,73 @@ export class Coordinator {
     const { record, client } = this.resolve(agent);
     await client.dismiss(record.id);
     this.names.release(record.name);
+    // Its branch stays: from a remote worker it comes home now, while the worker still has it.
+    if (record.workspace && !record.workspace.sameDisk && this.workspace)
+      await this.workspace
+        .fetch(client, record.id, false)
+        .then(({ branch }) => this.options.log(`${record.name}'s work is on branch ${branch}`))
+        .catch((error: unknown) =>
+          this.options.log(`${record.name}'s branch could not be fetched: ${errorMessage(error)}`),
+        );
+  }
+
+  /**
+   * The agent's start snapshot, synced to its worker: undefined when the worker gives no
+   * worktrees, or when there is no git here and the worker shares this disk (then it works
+   * in place, as before workspaces).
+   */
+  private async prepareWorkspace(
+    record: AgentRecord,
+    worker: { id: string; name: string; isLocal: boolean },
+    client: WorkerClient,
+  ): Promise<SpawnWorkspace | undefined> {
+    if (!this.workspace) return undefined;
+    try {
+      return await this.workspace.prepare(
+        { id: record.id, name: record.name },
+        { ...worker, client },
+        (progress) => this.syncing.fire(progress),
+      );
+    } catch (error) {
+      if (worker.isLocal && isWorkspaceError(error, 'GitMissing')) {
+        this.options.log(`no git on this machine: ${record.name} works in the folder itself`);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * An agent with a worktree of its own, for review: its record's workspace and a live
+   * client of its worker (or undefined while that worker is away).
+   */
+  agentWorkspace(agent: string): {
+    id: string;
+    name: string;
+    workspace: NonNullable<AgentRecord['workspace']>;
+    client: WorkerClient | undefined;
+  } {
+    const record = this.resolveRecord(agent);
+    if (!record.workspace)
+      throw new Error(
+        `${record.name} has no worktree of its own (its worker gives none, or there is no git here): its changes are in the folder it worked in.`,
+      );
+    const client = this.options.pool.get(record.workerId);
+    return {
+      id: record.id,
+      name: record.name,
+      workspace: record.workspace,
+      client: client?.isConnected() ? client : undefined,
+    };
+  }
+
+  /** Remembers the backup of the last apply of an agent's changes (its undo). */
+  noteApply(agentId: string, backupRef: string | undefined): void {
+    const record = this.agents.get(agentId);
+    if (!record?.workspace) return;
+    if (backupRef) record.workspace.lastApply = { backupRef, at: new Date().toISOString() };
+    else delete record.workspace.lastApply;
+    this.store.saveRecord(record);
   }
 
   /** A page of an agent's stored transcript (for the panel and after a reload). */
