@@ -43,6 +43,8 @@ export interface AgentSummary {
   readonly assignment?: string;
   readonly lastSeq: number;
   readonly usage: UsageTotals;
+  /** Its own worktree's branch (agent workspaces). */
+  readonly branch?: string;
 }
 
 export interface SummonRequest {
@@ -463,6 +465,7 @@ export class Coordinator {
       ...(record.assignment ? { assignment: record.assignment } : {}),
       lastSeq: record.lastSeq,
       usage: record.usage,
+      ...(record.workspace ? { branch: record.workspace.branch } : {}),
     };
   }
 }
