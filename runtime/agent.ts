@@ -81,6 +81,8 @@ export class Agent {
   /** Messages waiting for their turn (who sent them is in their `user` event). */
   private readonly queue: string[] = [];
   private running = false;
+  /** Settles when the queue of turns now running ends (see whenIdle). */
+  private turnsDone: Promise<void> = Promise.resolve();
   /** Turns taken since this Agent was made (numbers its turn commits). */
   private turns = 0;
   private turnReport: { status: ReportStatus; summary: string } | undefined;
@@ -184,7 +186,7 @@ export class Agent {
   send(text: string, from?: string): void {
     this.emit({ kind: 'user', text, ...(from !== undefined ? { from } : {}) });
     this.queue.push(text);
-    if (!this.running) void this.runQueue();
+    if (!this.running) this.turnsDone = this.runQueue();
   }
 
   async interrupt(): Promise<void> {
@@ -218,6 +220,14 @@ export class Agent {
       ?.dispose()
       .catch((error: unknown) => this.log.warn(`agent ${this.id}: stop failed: ${String(error)}`));
     this.session = undefined;
+  }
+
+  /**
+   * Resolves once no turn runs: after an interrupt, its end (the turn's commit and its
+   * final state event) is journalled by then.
+   */
+  whenIdle(): Promise<void> {
+    return this.turnsDone;
   }
 
   /** Its engine changed: the old engine's session id cannot be resumed by the new one. */

@@ -60,6 +60,18 @@ export interface PreparedWorkspace {
 export class AgentWorkspaces {
   private readonly service: WorkerWorkspaces;
   private readonly slots = new Map<string, number>();
+  /**
+   * Fetches into a mirror and worktree changes run one at a time: a fetch checks every
+   * worktree's HEAD, and one made (or a fetch finishing) meanwhile made it see a HEAD whose
+   * objects it did not know yet ("bad object worktrees/<agent>/HEAD", seen with 21 spawns).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(
     stateDir: string,
@@ -74,7 +86,10 @@ export class AgentWorkspaces {
   }
 
   push(params: ParamsOf<typeof WorkspacePush>): Promise<ResultOf<typeof WorkspacePush>> {
-    return mapped(() => this.service.push(params));
+    // Middle chunks only append to a file; the last one fetches into the mirror.
+    return mapped(() =>
+      params.last ? this.serial(() => this.service.push(params)) : this.service.push(params),
+    );
   }
 
   /** An agent restored after a restart keeps its port block. */
@@ -84,46 +99,52 @@ export class AgentWorkspaces {
 
   /** The worktree (and port block) a new agent works in. */
   async prepare(agentId: string, name: string, spec: SpawnWorkspace): Promise<PreparedWorkspace> {
-    return mapped(async () => {
-      const path = this.service.layout.worktree(agentId);
-      const made = spec.repoPath
-        ? await createWorktree({
-            repo: spec.repoPath,
-            agentId,
-            agentName: name,
-            commit: spec.commit,
-            path,
-            ...(spec.branch ? { branch: spec.branch } : {}),
-          })
-        : await this.service.createWorktree({ agentId, agentName: name, workspace: spec });
-      const cwd = spec.subdir ? confinedPath(made.path, spec.subdir) : made.path;
-      // Ignored files the project names in .worktreeinclude (.env...): only from a folder on
-      // this disk, which only the coordinator of a worker on the same disk names.
-      if (spec.includeFrom) {
-        const copied = await copyWorktreeIncludes(spec.includeFrom, made.path);
-        if (copied.copied.length > 0)
-          this.log.info(`agent ${name}: copied ${copied.copied.join(', ')} into its worktree`);
-      }
-      const slot = freePortSlot(this.slots.values());
-      this.slots.set(agentId, slot);
-      return {
-        workspace: {
-          projectId: spec.projectId,
-          branch: made.branch,
-          base: made.base,
-          path: made.path,
-          sameDisk: spec.repoPath !== undefined,
-          portSlot: slot,
-        },
-        cwd,
-        env: portEnv(portRange(slot)),
-      };
-    });
+    return mapped(() => this.serial(() => this.make(agentId, name, spec)));
+  }
+
+  private async make(
+    agentId: string,
+    name: string,
+    spec: SpawnWorkspace,
+  ): Promise<PreparedWorkspace> {
+    const path = this.service.layout.worktree(agentId);
+    const made = spec.repoPath
+      ? await createWorktree({
+          repo: spec.repoPath,
+          agentId,
+          agentName: name,
+          commit: spec.commit,
+          path,
+          ...(spec.branch ? { branch: spec.branch } : {}),
+        })
+      : await this.service.createWorktree({ agentId, agentName: name, workspace: spec });
+    const cwd = spec.subdir ? confinedPath(made.path, spec.subdir) : made.path;
+    // Ignored files the project names in .worktreeinclude (.env...): only from a folder on
+    // this disk, which only the coordinator of a worker on the same disk names.
+    if (spec.includeFrom) {
+      const copied = await copyWorktreeIncludes(spec.includeFrom, made.path);
+      if (copied.copied.length > 0)
+        this.log.info(`agent ${name}: copied ${copied.copied.join(', ')} into its worktree`);
+    }
+    const slot = freePortSlot(this.slots.values());
+    this.slots.set(agentId, slot);
+    return {
+      workspace: {
+        projectId: spec.projectId,
+        branch: made.branch,
+        base: made.base,
+        path: made.path,
+        sameDisk: spec.repoPath !== undefined,
+        portSlot: slot,
+      },
+      cwd,
+      env: portEnv(portRange(slot)),
+    };
   }
 
   /** End of a turn: one commit of what the agent changed; a bundle made ahead for a pull. */
   async afterTurn(agentId: string, name: string, turn: number, ws: AgentWorkspace): Promise<void> {
-    const made = await commitTurn(ws.path, name, turn);
+    const made = await this.serial(() => commitTurn(ws.path, name, turn));
     if (made.commit && !ws.sameDisk) await this.service.prepareBundle(agentId);
   }
 
@@ -163,7 +184,7 @@ export class AgentWorkspaces {
   /** Dismissal: commits what is left, removes the worktree (never --force); the branch stays. */
   async retire(agentId: string, name: string): Promise<void> {
     this.slots.delete(agentId);
-    await mapped(() => this.service.retire(agentId, name));
+    await mapped(() => this.serial(() => this.service.retire(agentId, name)));
   }
 
   /** Start-up: worktrees and mirrors no live agent needs (and that hold no uncommitted work). */

@@ -49,6 +49,8 @@ export interface WorkerRuntimeOptions {
 const REPLAY_CAP = 5_000;
 export const DEFAULT_RETENTION_DAYS = 14;
 const PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
+/** How long a stop waits for interrupted turns to end before it flushes anyway. */
+const SHUTDOWN_TURN_END_MS = 5_000;
 
 export interface WorkerRuntime extends WorkerApi {
   /** Resolves when agents restored from the state dir are loaded (never rejects). */
@@ -494,7 +496,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     async shutdown() {
       clearInterval(pruneTimer);
       broker.dispose();
-      await Promise.all([...agents.values()].filter((a) => a.busy).map((a) => a.interrupt()));
+      // Interrupted turns end (their work committed, their state journalled) before the flush.
+      const busy = [...agents.values()].filter((a) => a.busy);
+      await Promise.all(busy.map((a) => a.interrupt()));
+      await Promise.race([
+        Promise.all(busy.map((a) => a.whenIdle())),
+        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TURN_END_MS).unref()),
+      ]);
       for (const agent of agents.values()) records.save(recordOf(agent));
       await journals.flush();
       await records.flush();

@@ -190,7 +190,7 @@ export class Coordinator {
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
     const name = this.names.claim(request.name);
     // Unguessable: a worker must not be able to name another worker's agents.
-    const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${nanoid(16)}`;
+    const agentId = `${idPrefix(name)}-${nanoid(16)}`;
     const now = new Date().toISOString();
     const record: AgentRecord = {
       id: agentId,
@@ -473,4 +473,19 @@ export class Coordinator {
 function memoryRules(): RuleStorage {
   let saved: unknown = [];
   return { load: () => saved, save: (rules) => (saved = [...rules]) };
+}
+
+/**
+ * The readable part of an agent id: its name in plain lower-case letters and digits (Éomer:
+ * eomer), never starting with a dash (ids become paths, refs and git worktree names).
+ */
+function idPrefix(name: string): string {
+  const plain = name
+    .normalize('NFKD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return plain || 'agent';
 }
