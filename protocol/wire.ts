@@ -124,6 +124,11 @@ export const AgentSpawn = request(
     projectSettings: z.boolean().optional(),
     /** Work in a worktree of its own at this commit (agent workspaces). */
     workspace: SpawnWorkspaceSchema.optional(),
+    /**
+     * The user's API key, for a worker they opted in: given to this agent's engine only, kept
+     * in memory, never journalled, logged or written to a record.
+     */
+    credentials: z.object({ anthropicApiKey: z.string().min(1).max(500) }).optional(),
   }),
   z.object({
     agentId: AgentId,

@@ -81,6 +81,8 @@ export class Agent {
   /** Messages waiting for their turn (who sent them is in their `user` event). */
   private readonly queue: string[] = [];
   private running = false;
+  /** Credentials for its engine only (never in the spec, so never in a record or journal). */
+  private secretEnv: Readonly<Record<string, string>> = {};
   /** Settles when the queue of turns now running ends (see whenIdle). */
   private turnsDone: Promise<void> = Promise.resolve();
   /** Turns taken since this Agent was made (numbers its turn commits). */
@@ -164,7 +166,7 @@ export class Agent {
       resumeSessionId: this.sessionIdValue,
       role: s.role ?? 'agent',
       projectSettings: s.projectSettings === true,
-      env: s.env ?? {},
+      env: { ...s.env, ...this.secretEnv },
       tools,
       emit: (event) => this.emit(event),
       drain: () => this.journal.drain(),
@@ -220,6 +222,11 @@ export class Agent {
       ?.dispose()
       .catch((error: unknown) => this.log.warn(`agent ${this.id}: stop failed: ${String(error)}`));
     this.session = undefined;
+  }
+
+  /** Credentials the user shared with this agent's worker (before its session is made). */
+  setSecretEnv(env: Readonly<Record<string, string>>): void {
+    this.secretEnv = env;
   }
 
   /**

@@ -369,6 +369,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         );
       }
       const agent = new Agent(spec, journal, broker, hooks, log);
+      if (params.credentials)
+        agent.setSecretEnv({ ANTHROPIC_API_KEY: params.credentials.anthropicApiKey });
       agents.set(agentId, agent);
       agent.announce();
       agent.attachSession(engine.createSession(agent.context([])));

@@ -58,6 +58,7 @@ export class TavernHost implements vscode.Disposable {
       this.log,
       context.globalState,
       () => this.setup.env,
+      (worker) => this.setup.keyFor(worker),
       (message) => this.setup.authFailed(message),
     );
     this.view = new TavernPanel(

@@ -22,7 +22,7 @@ import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
 import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
 import type { WorkerClient } from '../workers/workerClient';
-import type { WorkerPool } from '../workers/workerPool';
+import type { WorkerPool, WorkerSummary } from '../workers/workerPool';
 import { NamePool, type NameTheme } from './names';
 import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
 import { placeAgent, type NoWorkerFits } from './placement';
@@ -76,6 +76,11 @@ export interface CoordinatorOptions {
    * content; see extension/core/trust/projectSettings.ts). Default: never.
    */
   projectSettings?: () => Promise<boolean>;
+  /**
+   * The user's API key for a remote worker they opted in (undefined for the others, and for
+   * the local worker, which has it in its environment already).
+   */
+  credentialsFor?: (worker: WorkerSummary) => { anthropicApiKey: string } | undefined;
   log: (message: string) => void;
 }
 
@@ -185,6 +190,7 @@ export class Coordinator {
       engine,
       request.worker,
       this.options.noWorkerFits,
+      (w) => this.options.credentialsFor?.(w) !== undefined,
     );
     const client = this.options.pool.get(worker.id);
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
@@ -213,6 +219,7 @@ export class Coordinator {
     this.options.pool.placed(worker.id, agentId);
     try {
       const workspace = await this.prepareWorkspace(record, worker, client);
+      const credentials = this.options.credentialsFor?.(worker);
       const spawned = await client.spawn({
         agentId,
         name,
@@ -222,6 +229,7 @@ export class Coordinator {
         // here) the local worker's agents work in this project's folder itself.
         ...(workspace ? { workspace } : worker.isLocal ? { cwd: this.options.folder } : {}),
         ...(projectSettings ? { projectSettings } : {}),
+        ...(credentials ? { credentials } : {}),
         permissionMode: record.permissionMode,
         ...(request.model ? { model: request.model } : {}),
       });
