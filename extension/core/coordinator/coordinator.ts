@@ -17,6 +17,7 @@ import { errorMessage } from '../../../protocol/errors';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
 import type { SpawnWorkspace } from '../../../protocol/workspaceWire';
 import { isWorkspaceError } from '../../../runtime/workspace/errors';
+import { slug } from '../../../runtime/workspace/paths';
 import { Disposables } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
@@ -196,7 +197,7 @@ export class Coordinator {
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
     const name = this.names.claim(request.name);
     // Unguessable: a worker must not be able to name another worker's agents.
-    const agentId = `${idPrefix(name)}-${nanoid(16)}`;
+    const agentId = `${slug(name)}-${nanoid(16)}`;
     const now = new Date().toISOString();
     const record: AgentRecord = {
       id: agentId,
@@ -481,19 +482,4 @@ export class Coordinator {
 function memoryRules(): RuleStorage {
   let saved: unknown = [];
   return { load: () => saved, save: (rules) => (saved = [...rules]) };
-}
-
-/**
- * The readable part of an agent id: its name in plain lower-case letters and digits (Éomer:
- * eomer), never starting with a dash (ids become paths, refs and git worktree names).
- */
-function idPrefix(name: string): string {
-  const plain = name
-    .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40);
-  return plain || 'agent';
 }
