@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     resumeSessionId: undefined,
     role: 'agent',
     projectSettings: false,
+    env: {},
     tools: [],
     emit: () => undefined,
     requestPermission: () => Promise.resolve({ decision: 'allow' }),

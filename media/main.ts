@@ -9,10 +9,12 @@ import {
   parseHostMessage,
   parseTranscriptPage,
   type AgentRow,
+  type ChangesView,
   type HostMessage,
   type WebviewMessage,
 } from '../protocol/webview';
 import { renderApprovals } from './approvalsView';
+import { renderChanges } from './changesView';
 import { renderBlock } from './blockView';
 import { Cogitating } from './cogitating';
 import { Composer, SLASH_HELP } from './composer';
@@ -114,6 +116,10 @@ const approvals = el('div', 'approvals');
 approvals.hidden = true;
 const welcomeBox = el('div', 'welcome-box');
 welcomeBox.hidden = true;
+const changesBox = el('div', 'changes-box');
+changesBox.hidden = true;
+/** The last changes view per agent (they stay until the agent's next update). */
+const changes = new Map<string, ChangesView>();
 const composer = new Composer({
   send: (text) => {
     if (selectedId) post({ type: 'send', agentId: selectedId, text });
@@ -132,6 +138,7 @@ conversation.append(
   cogitating.root,
   localNote,
   welcomeBox,
+  changesBox,
   approvals,
   composer.root,
 );
@@ -268,6 +275,7 @@ function renderConversation(): void {
     agent.isJake && squad?.demo === true,
     post,
   );
+  renderChanges(changesBox, agent.isJake ? undefined : agent, changes.get(agent.id), post);
   renderApprovals(
     approvals,
     (squad?.approvals ?? []).filter((a) => a.agentId === agent.id),
@@ -344,6 +352,10 @@ function onHostMessage(message: HostMessage): void {
       if (message.agentId !== selectedId || !model) return;
       for (const envelope of message.events) pending.push(envelope);
       frame ||= requestAnimationFrame(flush);
+      return;
+    case 'changes':
+      changes.set(message.view.agentId, message.view);
+      if (message.view.agentId === selectedId) renderConversation();
       return;
     case 'select':
       if (squad?.agents.some((a) => a.id === message.agentId)) select(message.agentId);

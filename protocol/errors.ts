@@ -15,6 +15,8 @@ export const ErrorCode = {
   IllegalState: -32005,
   /** A call other than `worker/hello` arrived before the handshake. */
   HelloRequired: -32006,
+  /** An agent workspace could not do that (`data.kind` names why: BadBundle, NoWorkspace...). */
+  Workspace: -32007,
   /** A coordinator-side error: the worker is not connected. */
   NotConnected: -32010,
 } as const;

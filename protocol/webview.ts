@@ -53,6 +53,8 @@ export const AgentRowSchema = z.object({
   engine: z.string(),
   description: z.string().optional(),
   pendingApprovals: z.number().int().nonnegative(),
+  /** Works on a branch of its own: its changes can be reviewed and applied. */
+  branch: z.string().optional(),
   inputTokens: z.number().nonnegative(),
   outputTokens: z.number().nonnegative(),
   costUsd: z.number().nonnegative(),
@@ -91,6 +93,35 @@ const transcriptFields = {
   more: z.boolean(),
 };
 
+/** An agent's changes for review (agent workspaces), or why they cannot be shown. */
+export const ChangesViewSchema = z.object({
+  agentId: z.string(),
+  /** Being fetched. */
+  busy: z.boolean().optional(),
+  error: z.string().optional(),
+  review: z
+    .object({
+      agentName: z.string(),
+      branch: z.string(),
+      base: z.string(),
+      head: z.string(),
+      files: z.array(
+        z.object({
+          path: z.string(),
+          status: z.enum(['A', 'M', 'D', 'T']),
+          additions: z.number().int().nonnegative(),
+          deletions: z.number().int().nonnegative(),
+          binary: z.boolean(),
+          risk: z.string().optional(),
+        }),
+      ),
+      sameDisk: z.boolean(),
+      lastApply: z.string().optional(),
+    })
+    .optional(),
+});
+export type ChangesView = z.infer<typeof ChangesViewSchema>;
+
 /** Host -> webview. */
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -118,6 +149,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     events: z.array(AgentEventEnvelopeSchema),
   }),
   z.object({ type: z.literal('notice'), level: z.enum(['info', 'error']), text: z.string() }),
+  z.object({ type: z.literal('changes'), view: ChangesViewSchema }),
   /** Show this agent (e.g. "Open in Tavern" on a notification). */
   z.object({ type: z.literal('select'), agentId: z.string() }),
 ]);
@@ -131,6 +163,22 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restartLocalWorker') }),
   z.object({ type: z.literal('summonAgent') }),
   z.object({ type: z.literal('manageRules') }),
+  z.object({
+    type: z.literal('review'),
+    agentId: z.string(),
+    action: z.enum([
+      'load',
+      'openAll',
+      'openFile',
+      'apply',
+      'applyFile',
+      'undo',
+      'checkout',
+      'openWorktree',
+      'discard',
+    ]),
+    path: z.string().max(4096).optional(),
+  }),
   z.object({
     type: z.literal('welcome'),
     action: z.enum(['apiKey', 'signIn', 'install', 'demo', 'model']),

@@ -8,6 +8,7 @@ import {
   PermissionModeSchema,
 } from './agentEvents';
 import { notification, request, type ParamsOf, type ResultOf } from './wireSpec';
+import { SpawnWorkspaceSchema } from './workspaceWire';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -53,6 +54,8 @@ export const AgentInfoSchema = z.object({
   createdAt: z.number(),
   /** Permission requests waiting for a decision. */
   pendingPermissions: z.number().int().nonnegative(),
+  /** Its own worktree's branch and start commit (agent workspaces). */
+  workspace: z.object({ branch: z.string(), base: z.string() }).optional(),
 });
 export type AgentInfo = z.infer<typeof AgentInfoSchema>;
 
@@ -88,6 +91,8 @@ export const WorkerHello = request(
     workdir: z.string(),
     engines: z.array(EngineStatusSchema),
     maxAgents: z.number().int().positive(),
+    /** It gives agents their own worktrees (workspace/* and agent/changes, agent/pull). */
+    workspaces: z.boolean().optional(),
     /** Live agents only: dismissed ones leave the list (their journals stay replayable). */
     agents: z.array(AgentInfoSchema),
     /** Problems found when the worker started, for the coordinator to show. */
@@ -117,8 +122,19 @@ export const AgentSpawn = request(
      * CLAUDE.md for this agent. Only when the user trusted them; absent means off.
      */
     projectSettings: z.boolean().optional(),
+    /** Work in a worktree of its own at this commit (agent workspaces). */
+    workspace: SpawnWorkspaceSchema.optional(),
+    /**
+     * The user's API key, for a worker they opted in: given to this agent's engine only, kept
+     * in memory, never journalled, logged or written to a record.
+     */
+    credentials: z.object({ anthropicApiKey: z.string().min(1).max(500) }).optional(),
   }),
-  z.object({ agentId: AgentId }),
+  z.object({
+    agentId: AgentId,
+    /** With a workspace: the branch it works on (never an existing one) and its start. */
+    workspace: z.object({ branch: z.string(), base: z.string() }).optional(),
+  }),
 );
 
 export const AgentSend = request(

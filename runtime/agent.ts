@@ -8,6 +8,7 @@ import type {
   PermissionMode,
   ReportStatus,
 } from '../protocol/agentEvents';
+import { errorMessage } from '../protocol/errors';
 import type { AgentInfo, PermissionDecision } from '../protocol/wire';
 import type {
   EngineContext,
@@ -36,6 +37,24 @@ export interface AgentSpec {
   role?: 'agent' | 'coordinator';
   /** The user trusted this project's own Claude settings (hooks, allow rules, CLAUDE.md). */
   projectSettings?: boolean;
+  /** Added to its engine's environment, for this agent only (its TAVERN_AGENT_PORT range). */
+  env?: Record<string, string>;
+  /** Its own git worktree and branch (agent workspaces); its cwd lies inside `path`. */
+  workspace?: AgentWorkspace;
+}
+
+/** Where an agent's work lives when it has a worktree of its own. */
+export interface AgentWorkspace {
+  projectId: string;
+  branch: string;
+  /** The start commit (the user's snapshot): the merge base of its changes. */
+  base: string;
+  /** The worktree's directory. */
+  path: string;
+  /** Made straight from the user's repository (a worker on the same disk): no bundles. */
+  sameDisk: boolean;
+  /** Its block of ports (TAVERN_AGENT_PORT), unique among the worker's agents. */
+  portSlot?: number;
 }
 
 /**
@@ -43,6 +62,12 @@ export interface AgentSpec {
  * the JournalStore's `publish`, once durable, for all agents in one batch per tick.
  */
 export interface AgentHooks {
+  /**
+   * A turn ended (before its outcome is applied and published): e.g. commit the agent's work,
+   * so its changes are there when the coordinator hears it finished. Failures are reported
+   * in its transcript, never fatal.
+   */
+  afterTurn?(agent: Agent, turn: number): Promise<void>;
   /** State or session id changed: persist the agent record. */
   onChanged(agent: Agent): void;
 }
@@ -56,6 +81,12 @@ export class Agent {
   /** Messages waiting for their turn (who sent them is in their `user` event). */
   private readonly queue: string[] = [];
   private running = false;
+  /** Credentials for its engine only (never in the spec, so never in a record or journal). */
+  private secretEnv: Readonly<Record<string, string>> = {};
+  /** Settles when the queue of turns now running ends (see whenIdle). */
+  private turnsDone: Promise<void> = Promise.resolve();
+  /** Turns taken since this Agent was made (numbers its turn commits). */
+  private turns = 0;
   private turnReport: { status: ReportStatus; summary: string } | undefined;
   private abort = new AbortController();
 
@@ -101,6 +132,7 @@ export class Agent {
       ...(this.sessionIdValue !== undefined ? { sessionId: this.sessionIdValue } : {}),
       createdAt: s.createdAt,
       pendingPermissions: this.broker.pendingFor(s.agentId),
+      ...(s.workspace ? { workspace: { branch: s.workspace.branch, base: s.workspace.base } } : {}),
     };
   }
 
@@ -134,6 +166,7 @@ export class Agent {
       resumeSessionId: this.sessionIdValue,
       role: s.role ?? 'agent',
       projectSettings: s.projectSettings === true,
+      env: { ...s.env, ...this.secretEnv },
       tools,
       emit: (event) => this.emit(event),
       drain: () => this.journal.drain(),
@@ -155,7 +188,7 @@ export class Agent {
   send(text: string, from?: string): void {
     this.emit({ kind: 'user', text, ...(from !== undefined ? { from } : {}) });
     this.queue.push(text);
-    if (!this.running) void this.runQueue();
+    if (!this.running) this.turnsDone = this.runQueue();
   }
 
   async interrupt(): Promise<void> {
@@ -189,6 +222,19 @@ export class Agent {
       ?.dispose()
       .catch((error: unknown) => this.log.warn(`agent ${this.id}: stop failed: ${String(error)}`));
     this.session = undefined;
+  }
+
+  /** Credentials the user shared with this agent's worker (before its session is made). */
+  setSecretEnv(env: Readonly<Record<string, string>>): void {
+    this.secretEnv = env;
+  }
+
+  /**
+   * Resolves once no turn runs: after an interrupt, its end (the turn's commit and its
+   * final state event) is journalled by then.
+   */
+  whenIdle(): Promise<void> {
+    return this.turnsDone;
   }
 
   /** Its engine changed: the old engine's session id cannot be resumed by the new one. */
@@ -282,11 +328,27 @@ export class Agent {
         }));
         // The agent may have been dismissed while the turn ran.
         if (this.isDismissed()) break;
+        await this.afterTurn();
         this.applyOutcome(outcome);
         next = this.queue.shift();
       }
     } finally {
       this.running = false;
+    }
+  }
+
+  private async afterTurn(): Promise<void> {
+    if (!this.hooks.afterTurn) return;
+    this.turns++;
+    try {
+      await this.hooks.afterTurn(this, this.turns);
+    } catch (error) {
+      this.emit({
+        kind: 'notice',
+        level: 'warning',
+        code: 'after_turn',
+        message: `After turn ${this.turns}: ${errorMessage(error)}`,
+      });
     }
   }
 

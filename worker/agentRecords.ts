@@ -25,6 +25,18 @@ const AgentSpecSchema = z.object({
   systemPrompt: z.string().optional(),
   resumeSessionId: z.string().optional(),
   createdAt: z.number(),
+  projectSettings: z.boolean().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  workspace: z
+    .object({
+      projectId: z.string(),
+      branch: z.string(),
+      base: z.string(),
+      path: z.string(),
+      sameDisk: z.boolean(),
+      portSlot: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 export const AgentRecordSchema = z.object({
@@ -58,6 +70,9 @@ function toRecord(parsed: z.infer<typeof AgentRecordSchema>): AgentRecord {
       systemPrompt: s.systemPrompt,
       resumeSessionId: s.resumeSessionId,
       createdAt: s.createdAt,
+      ...(s.projectSettings ? { projectSettings: true } : {}),
+      ...(s.env ? { env: s.env } : {}),
+      ...(s.workspace ? { workspace: s.workspace } : {}),
     },
     state: parsed.state,
     reason: parsed.reason,

@@ -22,8 +22,16 @@ import {
   PermissionRequest,
   PermissionSettled,
   WorkerHello,
+  WORKER_REQUESTS,
   type RequestSpec,
 } from '../protocol/wire';
+import {
+  AgentChanges,
+  AgentPull,
+  WORKSPACE_REQUESTS,
+  WorkspacePush,
+  WorkspaceRefs,
+} from '../protocol/workspaceWire';
 import {
   sendInvalidFrameError,
   WebSocketMessageReader,
@@ -167,11 +175,16 @@ export function serveConnection(
   handle(AgentDismiss, (p) => api.dismiss(p));
   handle(AgentList, (p) => api.list(p));
   handle(AgentReplay, (p) => api.replay(p));
+  handle(WorkspaceRefs, (p) => api.workspaceRefs(p));
+  handle(WorkspacePush, (p) => api.workspacePush(p));
+  handle(AgentChanges, (p) => api.changes(p));
+  handle(AgentPull, (p) => api.pull(p));
+  const known = [...WORKER_REQUESTS, ...WORKSPACE_REQUESTS].map((r) => r.method).join(', ');
   connection.onRequest(
     (method: string) =>
       new ResponseError(
         ErrorCode.MethodNotFound,
-        `Unknown method "${method}". This worker speaks protocol 1: worker/hello, agent/spawn, agent/send, agent/interrupt, agent/dismiss, agent/list, agent/replay.`,
+        `Unknown method "${method.slice(0, 100)}". This worker speaks protocol 1: ${known}.`,
       ),
   );
   connection.onNotification((method: string) =>

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
         : undefined;
 
   const api = createWorkerRuntime({
+    frameCapBytes: config.maxPayloadBytes,
     name: config.name,
     workdir: config.workdir,
     stateDir: config.stateDir,

@@ -14,6 +14,12 @@ import type {
   ResultOf,
   WorkerHello,
 } from '../protocol/wire';
+import type {
+  AgentChanges,
+  AgentPull,
+  WorkspacePush,
+  WorkspaceRefs,
+} from '../protocol/workspaceWire';
 
 /** A coordinator connection as the runtime sees it (after a successful hello). */
 export interface CoordinatorPeer extends PermissionPeer {
@@ -32,6 +38,10 @@ export interface WorkerApi {
   dismiss(params: ParamsOf<typeof AgentDismiss>): Promise<ResultOf<typeof AgentDismiss>>;
   list(params: ParamsOf<typeof AgentList>): Promise<ResultOf<typeof AgentList>>;
   replay(params: ParamsOf<typeof AgentReplay>): Promise<ResultOf<typeof AgentReplay>>;
+  workspaceRefs(params: ParamsOf<typeof WorkspaceRefs>): Promise<ResultOf<typeof WorkspaceRefs>>;
+  workspacePush(params: ParamsOf<typeof WorkspacePush>): Promise<ResultOf<typeof WorkspacePush>>;
+  changes(params: ParamsOf<typeof AgentChanges>): Promise<ResultOf<typeof AgentChanges>>;
+  pull(params: ParamsOf<typeof AgentPull>): Promise<ResultOf<typeof AgentPull>>;
   /** Encoded durable events of an agent (live or dismissed), to catch a slow peer up. */
   linesAfter: LinesAfter;
   /** A coordinator finished its hello: it gets live events and pending permission requests. */

@@ -18,6 +18,7 @@ import type { Journal } from '../runtime/journal';
 import { JournalStore } from '../runtime/journalStore';
 import type { Logger } from '../runtime/log';
 import { PermissionBroker } from '../runtime/permissionBroker';
+import { AgentWorkspaces, type PreparedWorkspace } from './agentWorkspaces';
 import { RecordStore, type AgentRecord } from './agentRecords';
 import { lastJournalledState, orphanJournals, settleRestored } from './restore';
 import { RetiredAgents } from './retiredAgents';
@@ -41,11 +42,15 @@ export interface WorkerRuntimeOptions {
   retentionDays?: number;
   /** Override for tests; default from runtime/engines/registry.ts. */
   engines?: Engine[];
+  /** The largest frame a coordinator accepts: workspace chunks are sized under it. */
+  frameCapBytes?: number;
 }
 
 const REPLAY_CAP = 5_000;
 export const DEFAULT_RETENTION_DAYS = 14;
 const PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
+/** How long a stop waits for interrupted turns to end before it flushes anyway. */
+const SHUTDOWN_TURN_END_MS = 5_000;
 
 export interface WorkerRuntime extends WorkerApi {
   /** Resolves when agents restored from the state dir are loaded (never rejects). */
@@ -92,7 +97,17 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     sessionId: agent.sessionId,
     dismissedAt: undefined,
   });
-  const hooks = { onChanged: (agent: Agent): void => records.save(recordOf(agent)) };
+  // Agent workspaces need a state dir (mirrors, worktrees); without one agents work in place.
+  const workspaces = options.stateDir
+    ? new AgentWorkspaces(options.stateDir, options.frameCapBytes ?? 16 * 1024 * 1024, log)
+    : undefined;
+  const hooks = {
+    onChanged: (agent: Agent): void => records.save(recordOf(agent)),
+    afterTurn: async (agent: Agent, turn: number): Promise<void> => {
+      const ws = agent.spec.workspace;
+      if (ws && workspaces) await workspaces.afterTurn(agent.id, agent.spec.name, turn, ws);
+    },
+  };
 
   for (const engine of engines.values()) {
     engine
@@ -133,6 +148,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     });
     agents.set(agent.id, agent);
     uncounted.add(agent.id);
+    workspaces?.adopt(agent.id, spec.workspace);
     if (lost) agent.emit({ kind: 'notice', level: 'warning', code: 'journal_lost', message: lost });
     // A fresh engine session that resumes the old conversation (by its session id) on the
     // next message: the agent takes work again instead of being a read-only record.
@@ -178,6 +194,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           )}${orphans.length > 3 ? ', ...' : ''}); they stay replayable and are pruned with dismissed agents.`,
       );
     await retired.prune();
+    // Worktrees and mirrors no record needs any more (only fully committed ones go).
+    await workspaces?.sweep(
+      new Set(agents.keys()),
+      new Set(
+        loaded.records.flatMap((r) => (r.spec.workspace ? [r.spec.workspace.projectId] : [])),
+      ),
+    );
     pruneTimer = setInterval(() => void retired.prune(), PRUNE_EVERY_MS);
     pruneTimer.unref();
     if (agents.size > 0 || retired.size > 0)
@@ -227,6 +250,15 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     return count;
   }
 
+  function requireWorkspaces(): AgentWorkspaces {
+    if (workspaces) return workspaces;
+    throw new WorkerError(
+      ErrorCode.Workspace,
+      `Worker ${options.name} keeps no state dir, so it has no agent workspaces. Start it with --state-dir.`,
+      { kind: 'NoWorkspace' },
+    );
+  }
+
   function assertRoom(): void {
     const running = activeCount();
     if (running >= options.maxAgents) {
@@ -261,6 +293,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         workdir: resolve(options.workdir),
         engines: await probeEngines(),
         maxAgents: options.maxAgents,
+        workspaces: workspaces !== undefined,
         agents: [...agents.values()].map((a) => a.info()),
         ...(notices.length > 0 ? { notices } : {}),
       };
@@ -286,11 +319,23 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           { issues: [{ path: 'agentId', message: 'already exists' }] },
         );
       }
+      // Its own worktree when the coordinator asks for one; else it works in the workdir.
+      let prepared: PreparedWorkspace | undefined;
+      if (params.workspace) {
+        if (!workspaces)
+          throw new WorkerError(
+            ErrorCode.Workspace,
+            `Worker ${options.name} keeps no state dir, so it cannot give agents worktrees. Start it with --state-dir.`,
+            { kind: 'NoWorkspace' },
+          );
+        prepared = await workspaces.prepare(agentId, params.name, params.workspace);
+      }
       const spec: AgentSpec = {
         agentId,
         name: params.name,
         engine: params.engine,
-        cwd: resolveCwd(options.workdir, params.cwd, options.name),
+        cwd: prepared?.cwd ?? resolveCwd(options.workdir, params.cwd, options.name),
+        ...(prepared ? { workspace: prepared.workspace, env: prepared.env } : {}),
         permissionMode: params.permissionMode ?? 'default',
         model: params.model,
         assignment: params.assignment,
@@ -324,6 +369,8 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         );
       }
       const agent = new Agent(spec, journal, broker, hooks, log);
+      if (params.credentials)
+        agent.setSecretEnv({ ANTHROPIC_API_KEY: params.credentials.anthropicApiKey });
       agents.set(agentId, agent);
       agent.announce();
       agent.attachSession(engine.createSession(agent.context([])));
@@ -334,7 +381,12 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       // Answer once its first events are published: a coordinator learns of the agent (and
       // counts it) before it learns the spawn succeeded, as it always has.
       await journal.untilDurable();
-      return { agentId };
+      return {
+        agentId,
+        ...(prepared
+          ? { workspace: { branch: prepared.workspace.branch, base: prepared.workspace.base } }
+          : {}),
+      };
     },
 
     async send(params) {
@@ -370,6 +422,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       if (retired.has(params.agentId)) return {};
       const agent = getAgent(params.agentId);
       await agent.dismiss();
+      // Its work is committed and its worktree removed (never --force); the branch stays.
+      if (agent.spec.workspace)
+        await workspaces
+          ?.retire(agent.id, agent.spec.name)
+          .catch((error: unknown) =>
+            log.warn(`agent ${agent.spec.name}: its worktree stays: ${errorMessage(error)}`),
+          );
       agents.delete(agent.id);
       uncounted.delete(agent.id);
       const dismissedAt = Date.now();
@@ -401,6 +460,26 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       return { events, lastSeq: journal.lastSeq, more };
     },
 
+    async workspaceRefs(params) {
+      return requireWorkspaces().refs(params);
+    },
+
+    async workspacePush(params) {
+      return requireWorkspaces().push(params);
+    },
+
+    async changes(params) {
+      if (!agents.has(params.agentId) && !retired.has(params.agentId))
+        throw unknownAgent(params.agentId);
+      return requireWorkspaces().changes(params);
+    },
+
+    async pull(params) {
+      if (!agents.has(params.agentId) && !retired.has(params.agentId))
+        throw unknownAgent(params.agentId);
+      return requireWorkspaces().pull(params);
+    },
+
     async linesAfter(agentId, afterSeq, maxBytes) {
       const journal = await journalOf(agentId);
       return journal?.linesAfter(afterSeq, maxBytes, REPLAY_CAP);
@@ -419,12 +498,19 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     async shutdown() {
       clearInterval(pruneTimer);
       broker.dispose();
-      await Promise.all([...agents.values()].filter((a) => a.busy).map((a) => a.interrupt()));
+      // Interrupted turns end (their work committed, their state journalled) before the flush.
+      const busy = [...agents.values()].filter((a) => a.busy);
+      await Promise.all(busy.map((a) => a.interrupt()));
+      await Promise.race([
+        Promise.all(busy.map((a) => a.whenIdle())),
+        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_TURN_END_MS).unref()),
+      ]);
       for (const agent of agents.values()) records.save(recordOf(agent));
       await journals.flush();
       await records.flush();
       await journals.close();
       await Promise.all([...engines.values()].map((e) => e.dispose?.().catch(() => undefined)));
+      await workspaces?.dispose();
     },
   };
 }

@@ -10,6 +10,9 @@ export const COMMANDS = {
   dismissAgent: 'tavern.dismissAgent',
   manageRules: 'tavern.manageRules',
   installClaudeCode: 'tavern.installClaudeCode',
+  reviewChanges: 'tavern.reviewChanges',
+  applyChanges: 'tavern.applyChanges',
+  undoApply: 'tavern.undoApply',
   /** Shows one agent in the panel (from a notification): args folder path, agent id. */
   openAgent: 'tavern.openAgent',
 } as const;

@@ -41,6 +41,10 @@ export class Config {
   get notifyOnReport(): boolean {
     return this.section.get<boolean>('notifications.reports', true);
   }
+  /** Remote workers (names or URLs) the user's API key is shared with, per spawn. */
+  get shareKeyWith(): string[] {
+    return this.section.get<string[]>('apiKey.shareWithWorkers', []);
+  }
   /** Attached workers' URLs, without tokens (those are in SecretStorage). */
   get workers(): string[] {
     return this.section.get<string[]>('workers', []);

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { JAKE_ID } from '../../protocol/ids';
 import { Approvals } from '../core/approvals';
-import { Coordinator } from '../core/coordinator/coordinator';
+import { Coordinator, type CoordinatorOptions } from '../core/coordinator/coordinator';
 import type { NameTheme } from '../core/coordinator/names';
 import { Disposables } from '../core/disposables';
 import { DemoJakeEngine } from '../core/jake/demoJake';
@@ -53,6 +53,8 @@ export class Coordinators implements vscode.Disposable {
     private readonly state: vscode.Memento,
     /** Environment for Jake's engine (an API key the user gave), and where auth failures go. */
     private readonly jakeEnv: () => Record<string, string>,
+    /** The user's API key for a remote worker they opted in. */
+    private readonly keyFor: CoordinatorOptions['credentialsFor'],
     private readonly onJakeAuthFailed: (message: string) => void,
   ) {
     for (const folder of vscode.workspace.workspaceFolders ?? []) this.open(folder);
@@ -122,6 +124,7 @@ export class Coordinators implements vscode.Disposable {
       theme: this.config.nameTheme as NameTheme,
       rules: ruleStorage(this.state, folderPath),
       projectSettings,
+      ...(this.keyFor ? { credentialsFor: this.keyFor } : {}),
       log: say,
     });
     void offerShippedRules(this.state, folder, (tools) => {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../protocol/errors';
 import { registerCommands } from './commands';
+import { registerReviewCommands } from './reviewCommands';
 import { TavernHost } from './tavernHost';
 
 let host: TavernHost | undefined;
@@ -11,7 +12,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const started = performance.now();
   try {
     host = new TavernHost(context);
-    context.subscriptions.push(host, ...registerCommands(host));
+    context.subscriptions.push(
+      host,
+      ...registerCommands(host),
+      ...registerReviewCommands(host.coordinators, host.view.reviews),
+    );
     host.log.info(`Tavern activated in ${Math.round(performance.now() - started)} ms`);
     void host.start();
   } catch (error) {

@@ -44,6 +44,19 @@ export class JakeSetup implements vscode.Disposable {
     return this.key ? { ANTHROPIC_API_KEY: this.key } : {};
   }
 
+  /** The key for a remote worker the user opted in (tavern.apiKey.shareWithWorkers). */
+  keyFor(worker: {
+    isLocal: boolean;
+    name: string;
+    url: string;
+  }): { anthropicApiKey: string } | undefined {
+    if (!this.key || worker.isLocal) return undefined;
+    const listed = this.config.shareKeyWith.some(
+      (w) => w === worker.name || w.replace(/#.*$/, '') === worker.url,
+    );
+    return listed ? { anthropicApiKey: this.key } : undefined;
+  }
+
   /** Reads the stored key, then checks readiness (off the activation path). */
   async start(): Promise<void> {
     try {

@@ -10,7 +10,9 @@ import { initClaudeCode, resolveClaudePath } from './claudeInstall';
 import { Disposables } from '../core/disposables';
 import { COMMANDS } from './commandIds';
 import { Config } from './config';
+import { GitContentProvider, GIT_SCHEME } from './gitContent';
 import { JakeSetup } from './jakeSetup';
+import { reportInterruptedApplies } from './reviewCommands';
 import { Coordinators } from './coordinators';
 import { FleetHost } from './fleets';
 import { WorkerStore } from './workerStore';
@@ -56,6 +58,7 @@ export class TavernHost implements vscode.Disposable {
       this.log,
       context.globalState,
       () => this.setup.env,
+      (worker) => this.setup.keyFor(worker),
       (message) => this.setup.authFailed(message),
     );
     this.view = new TavernPanel(
@@ -80,6 +83,7 @@ export class TavernHost implements vscode.Disposable {
       this.fleets,
       { dispose: () => void this.local?.dispose() },
       vscode.window.registerWebviewViewProvider(TavernPanel.viewId, this.view),
+      vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, new GitContentProvider()),
       this.pool.onChanged(() => this.updateStatus()),
       this.coordinators.approvals.onChanged(() => this.updateStatus()),
       this.coordinators.onAgentStateChanged(() => this.updateStatus()),
@@ -108,6 +112,7 @@ export class TavernHost implements vscode.Disposable {
       this.reattach(),
       this.setup.start(),
       this.fleets.start(),
+      reportInterruptedApplies(this.coordinators),
     ]);
   }
 

@@ -18,6 +18,7 @@ import { renderWebviewHtml } from '../core/webviewHtml';
 import type { WorkerPool } from '../core/workers/workerPool';
 import { COMMANDS, PANEL_VIEW_ID } from './commandIds';
 import type { JakeSetup } from './jakeSetup';
+import { ReviewHost } from './reviewChanges';
 import type { Coordinators, Project } from './coordinators';
 
 const SAFE_LINK = /^(https?:|mailto:)/i;
@@ -29,6 +30,9 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
   private squadTimer: NodeJS.Timeout | undefined;
   private readonly feed = new TranscriptFeed((message) => this.post(message));
   private readonly disposables: { dispose(): void }[] = [this.feed];
+  /** Reviewing agents' changes (diff editors, apply, undo...); it answers into the panel. */
+  private readonly agentStates = new Map<string, string>();
+  readonly reviews = new ReviewHost((view) => this.post({ type: 'changes', view }));
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -67,7 +71,14 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
    */
   private follow(project: Project): void {
     project.owned.push(
-      project.coordinator.onAgentChanged(() => this.postSquadSoon()),
+      project.coordinator.onAgentChanged((agent) => {
+        this.postSquadSoon();
+        // A turn ended (its work is committed): shown changes are fetched again.
+        const before = this.agentStates.get(agent.id);
+        this.agentStates.set(agent.id, agent.state);
+        if (agent.branch && before === 'working' && agent.state !== 'working')
+          this.reviews.refresh(project, agent.id);
+      }),
       project.jake.onEvents((events) => {
         if (events.some((e) => e.event.kind === 'state' || e.event.kind === 'result'))
           this.postSquadSoon();
@@ -143,6 +154,9 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         return;
       case 'welcome':
         await this.setup.act(message.action);
+        return;
+      case 'review':
+        if (project) await this.reviews.act(project, message.agentId, message.action, message.path);
         return;
       case 'detachWorker':
         await vscode.commands.executeCommand(COMMANDS.detachWorker, message.workerId);
@@ -271,6 +285,7 @@ export class TavernPanel implements vscode.WebviewViewProvider, vscode.Disposabl
         engine: a.engine,
         ...(a.assignment && describe(a.assignment) ? { description: describe(a.assignment) } : {}),
         pendingApprovals: pendingFor(a.id),
+        ...(a.branch ? { branch: a.branch } : {}),
         ...a.usage,
       })),
     ];

@@ -47,6 +47,8 @@ export interface EngineContext {
    * not the user.
    */
   readonly projectSettings: boolean;
+  /** Added to the environment of what the agent runs (its TAVERN_AGENT_PORT range). */
+  readonly env: Readonly<Record<string, string>>;
   /** Extra tools beyond the engine's own (`report` is offered to every `agent`). */
   readonly tools: readonly EngineTool[];
   /** Journal an event (published once written). `state` events are the runtime's: never emit them. */

@@ -4,9 +4,13 @@
 //   [[ask TEXT]]       say TEXT, report needs_input     [[fail TEXT]]  the turn fails
 //   [[done TEXT]]      say TEXT, report done            [[think TEXT]] a thinking event
 //   [[tool NAME {json}]]  call one of ctx.tools         [[permission TOOL {json?}]] ask for TOOL
-//   [[typewrite TEXT]] TEXT a few words at a time
+//   [[typewrite TEXT]] TEXT a few words at a time      [[write PATH TEXT]] a file in its cwd
 // Any other text is echoed back as one text event.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { errorMessage } from '../../protocol/errors';
 import type { EngineStatus } from '../../protocol/wire';
+import { confine } from './anthropic/pathGuard';
 import type { Engine, EngineContext, EngineSession, TurnOutcome } from './engine';
 
 const DIRECTIVE = /\[\[(\w+)(?:\s+([\s\S]*?))?\]\]/g;
@@ -71,6 +75,7 @@ class Interrupted extends Error {}
 
 class ScriptedSession implements EngineSession {
   private abort: AbortController | undefined;
+  private writes = 0;
 
   constructor(private readonly ctx: EngineContext) {
     ctx.setSessionId(`scripted-${ctx.agentId}`);
@@ -182,6 +187,9 @@ class ScriptedSession implements EngineSession {
         });
         return undefined;
       }
+      case 'write':
+        await this.write(arg);
+        return undefined;
       case 'typewrite':
         // Text that arrives a few words at a time, as a model's would (the offline demo).
         for (const piece of arg.match(/\S+\s*/g) ?? []) {
@@ -196,6 +204,28 @@ class ScriptedSession implements EngineSession {
       default:
         ctx.emit({ kind: 'text', text: `[[${name}${arg ? ' ' + arg : ''}]]` });
         return undefined;
+    }
+  }
+
+  /** [[write PATH CONTENT]]: writes a file in the agent's cwd (never outside it), as a Write. */
+  private async write(arg: string): Promise<void> {
+    const space = arg.search(/\s/);
+    const path = space < 0 ? arg : arg.slice(0, space);
+    const content = space < 0 ? '' : `${arg.slice(space + 1)}\n`;
+    const id = `scripted-write-${this.ctx.agentId}-${++this.writes}`;
+    this.ctx.emit({ kind: 'tool_use', id, name: 'Write', input: { file_path: path, content } });
+    try {
+      const target = confine(this.ctx.cwd, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+      this.ctx.emit({
+        kind: 'tool_result',
+        id,
+        content: `Wrote ${Buffer.byteLength(content)} bytes to ${path}.`,
+        isError: false,
+      });
+    } catch (error) {
+      this.ctx.emit({ kind: 'tool_result', id, content: errorMessage(error), isError: true });
     }
   }
 

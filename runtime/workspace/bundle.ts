@@ -17,11 +17,16 @@ export function onlyShas(list: readonly string[]): string[] {
 }
 
 /** Of `commits`, those this repository has as commit objects. */
-export async function existingCommits(cwd: string, commits: readonly string[]): Promise<string[]> {
+export async function existingCommits(
+  cwd: string,
+  commits: readonly string[],
+  env?: Record<string, string>,
+): Promise<string[]> {
   const wanted = onlyShas(commits);
   if (wanted.length === 0) return [];
   const out = await gitText(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
     cwd,
+    ...(env ? { env } : {}),
     input: wanted.join('\n') + '\n',
     doing: 'checking which commits are already here',
   });
@@ -45,7 +50,7 @@ export async function createBundle(
   /** Commits known to be in `cwd` and on the other side (no check needed). */
   sharedBase: readonly string[] = [],
 ): Promise<{ file: string; bytes: number } | null> {
-  const known = [...sharedBase, ...(have.length > 0 ? await existingCommits(cwd, have) : [])];
+  const known = [...sharedBase, ...(have.length > 0 ? await existingCommits(cwd, have, env) : [])];
   const input = [...refs, ...known.map((c) => `^${c}`)].join('\n') + '\n';
   try {
     await git(['bundle', 'create', '-q', file, '--stdin'], {

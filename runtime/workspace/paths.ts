@@ -32,7 +32,15 @@ export function slug(name: string): string {
 
 /** The agent's branch: `tavern/<name>-<short id>`; `attempt` > 1 adds a suffix. */
 export function agentBranchName(name: string, agentId: string, attempt = 1): string {
-  const short = checkId('agentId', agentId).slice(0, 8).toLowerCase();
+  // Coordinators make ids `<name>-<random>`: the short id is taken from the random part, and
+  // only letters and digits make it into the branch name.
+  const id = checkId('agentId', agentId);
+  const tail = id.toLowerCase().startsWith(`${slug(name)}-`) ? id.slice(slug(name).length + 1) : id;
+  const short =
+    tail
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8)
+      .toLowerCase() || 'agent';
   return `tavern/${slug(name)}-${short}${attempt > 1 ? `-${attempt}` : ''}`;
 }
 

@@ -115,11 +115,34 @@ export async function mainFlow(browser, vsix) {
     await view.locator('.transcript .block.report', { hasText: 'wrote notes.md' }).waitFor({
       timeout: 90_000,
     });
+    // It worked on a worktree of its own: the user's folder is untouched until they apply.
     const notes = join(workspace, 'notes.md');
-    if (!existsSync(notes) || !readFileSync(notes, 'utf8').includes('kegs are counted'))
-      throw new Error('notes.md was not written by the agent');
-    check('the approval was answered in the panel; the agent wrote notes.md and reported done');
+    if (existsSync(notes))
+      throw new Error("notes.md appeared in the user's folder before an apply");
+    check(
+      'the approval was answered in the panel; the agent wrote notes.md in its own worktree and reported done',
+    );
     await page.screenshot({ path: join(shots, '4-agent-done.png') });
+
+    step("review the agent's changes");
+    const changes = view.locator('details.changes');
+    await changes.locator('summary').click();
+    await changes.locator('button.change-path', { hasText: 'notes.md' }).click({ timeout: 60_000 });
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
+    await page.locator('.tab', { hasText: 'notes.md' }).first().waitFor({ timeout: 30_000 });
+    check("the agent's change shows in VS Code's diff editor");
+    await page.screenshot({ path: join(shots, '4b-diff-editor.png') });
+
+    step('apply the changes');
+    await changes.getByRole('button', { name: /Apply all of/ }).click();
+    await page
+      .locator('.notification-toast', { hasText: 'applied' })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    if (!existsSync(notes) || !readFileSync(notes, 'utf8').includes('kegs are counted'))
+      throw new Error('Apply did not write notes.md into the workspace');
+    check('Apply wrote the change into the workspace (a 3-way merge with a backup for undo)');
+    await page.screenshot({ path: join(shots, '4c-applied.png') });
 
     step('Jake hears the report');
     await view.locator('li.agent', { hasText: 'The Proprietor' }).click();
@@ -194,12 +217,15 @@ export async function mainFlow(browser, vsix) {
     step('reload');
     await page.reload();
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    // Not the activity-bar icon: the reloaded window may already show the Tavern view, and a
-    // click on the icon of the view shown closes the side bar. The command only ever shows it.
-    // Its icon appearing says the extension's contributions (the command among them) are
-    // registered again; a palette opened before that lacks the command.
-    await page.locator('.activitybar [aria-label^="Tavern"]').waitFor({ timeout: 90_000 });
-    await runCommand(page, 'Tavern: Open Panel');
+    // The reloaded window usually shows the Tavern view again; a click on the icon of the view
+    // shown would close the side bar, so the icon is clicked only when another view is shown.
+    const icon = page.locator('.activitybar [aria-label^="Tavern"]').first();
+    await icon.waitFor({ timeout: 90_000 });
+    const shown = await page
+      .locator('.part.sidebar .composite.title', { hasText: 'Tavern' })
+      .first()
+      .isVisible();
+    if (!shown) await icon.click();
     const view2 = tavernView(page);
     await view2
       .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })

@@ -33,12 +33,14 @@ async function main(): Promise<void> {
         'STEP RIGHT UP! *cracks knuckles* Summoning a scribe.',
       );
     }
-    // A squad agent: Write (needs approval), then report, then a closing line.
+    // A squad agent: Write (needs approval), then report, then a closing line. It writes in
+    // its own working directory (its worktree), which Claude Code names in the system prompt.
+    const cwd = /Primary working directory: ([^\\"]+)/.exec(system + transcript)?.[1] ?? workspace;
     const done = toolResults(transcript);
     if (done === 0)
       return callTool(
         'Write',
-        { file_path: `${workspace}/notes.md`, content: 'the kegs are counted\n' },
+        { file_path: `${cwd}/notes.md`, content: 'the kegs are counted\n' },
         'Writing notes.md now.',
       );
     if (done === 1)

@@ -130,7 +130,7 @@ describe('fleet on a (fake) Kubernetes cluster', () => {
 
     // Long streams (text in small bursts with pauses) so scaling happens mid-stream; the
     // first agents' outlast the start of seven more pods on a slow machine.
-    const assignment = '[[stream 10 40]][[wait 15]]'.repeat(150) + '[[done streamed]]';
+    const assignment = '[[stream 10 40]][[wait 15]]'.repeat(400) + '[[done streamed]]';
     const longer = '[[stream 10 40]][[wait 15]]'.repeat(400) + '[[done streamed]]';
     const first = await Promise.all(
       Array.from({ length: 3 }, () => coordinator.summon({ assignment: longer })),

@@ -17,10 +17,15 @@ import type {
 import { errorMessage } from '../../../protocol/errors';
 import { addTurn, type UsageTotals } from '../../../protocol/usage';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
+import type { SpawnWorkspace } from '../../../protocol/workspaceWire';
+import { isWorkspaceError } from '../../../runtime/workspace/errors';
+import { slug } from '../../../runtime/workspace/paths';
 import { Disposables, type Disposable } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
-import type { WorkerPool } from '../workers/workerPool';
+import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
+import type { WorkerClient } from '../workers/workerClient';
+import type { WorkerPool, WorkerSummary } from '../workers/workerPool';
 import { NamePool, type NameTheme } from './names';
 import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
 import { placeAgent, type NoWorkerFits } from './placement';
@@ -41,6 +46,8 @@ export interface AgentSummary {
   readonly assignment?: string;
   readonly lastSeq: number;
   readonly usage: UsageTotals;
+  /** Its own worktree's branch (agent workspaces). */
+  readonly branch?: string;
 }
 
 export interface SummonRequest {
@@ -72,11 +79,18 @@ export interface CoordinatorOptions {
    * content; see extension/core/trust/projectSettings.ts). Default: never.
    */
   projectSettings?: () => Promise<boolean>;
+  /**
+   * The user's API key for a remote worker they opted in (undefined for the others, and for
+   * the local worker, which has it in its environment already).
+   */
+  credentialsFor?: (worker: WorkerSummary) => { anthropicApiKey: string } | undefined;
   log: (message: string) => void;
 }
 
 export class Coordinator {
   readonly store: TavernStore;
+  /** The project's agent workspaces: snapshots out, branches back (undefined read-only). */
+  readonly workspace: ProjectWorkspace | undefined;
   private readonly agents = new Map<string, AgentRecord>();
   private readonly turns = new TurnWatch();
   /** Each worker's status when last seen, so a pool change re-announces only its agents. */
@@ -102,12 +116,18 @@ export class Coordinator {
   readonly onAgentChanged = this.changed.event;
   /** This project's agent events, one batch per worker batch (seq order per agent). */
   readonly onAgentEvents = this.eventEmitter.event;
+  private readonly syncing = this.owned.add(new Emitter<SyncProgress>());
+  /** A snapshot on its way to a remote worker (for a progress notification). */
+  readonly onSyncProgress = this.syncing.event;
   /** What Jake is told: an agent reported done, blocked or needs input, or gave no report. */
   readonly onReport = this.reports.event;
   readonly onPermissionRequest = this.permissions.event;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = new TavernStore(options.folder, options.log);
+    this.workspace = this.store.readOnly
+      ? undefined
+      : new ProjectWorkspace(options.folder, this.store.dir, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
     this.rules = new PermissionRules(options.rules ?? memoryRules());
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
@@ -201,12 +221,13 @@ export class Coordinator {
       engine,
       request.worker,
       this.options.noWorkerFits,
+      (w) => this.options.credentialsFor?.(w) !== undefined,
     );
     const client = this.options.pool.get(worker.id);
     if (!client?.isConnected()) throw new Error(`Worker ${worker.name} is not connected.`);
     const name = this.names.claim(request.name);
     // Unguessable: a worker must not be able to name another worker's agents.
-    const agentId = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${nanoid(16)}`;
+    const agentId = `${slug(name)}-${nanoid(16)}`;
     const now = new Date().toISOString();
     const record: AgentRecord = {
       id: agentId,
@@ -228,17 +249,23 @@ export class Coordinator {
     this.agents.set(agentId, record);
     this.options.pool.placed(worker.id, agentId);
     try {
-      await client.spawn({
+      const workspace = await this.prepareWorkspace(record, worker, client);
+      const credentials = this.options.credentialsFor?.(worker);
+      const spawned = await client.spawn({
         agentId,
         name,
         engine,
         ...(request.assignment ? { assignment: request.assignment } : {}),
-        // The local worker shares this machine: its agents work in this project's folder.
-        ...(worker.isLocal ? { cwd: this.options.folder } : {}),
+        // In its own worktree when the worker gives one; else (an older worker, or no git
+        // here) the local worker's agents work in this project's folder itself.
+        ...(workspace ? { workspace } : worker.isLocal ? { cwd: this.options.folder } : {}),
         ...(projectSettings ? { projectSettings } : {}),
+        ...(credentials ? { credentials } : {}),
         permissionMode: record.permissionMode,
         ...(request.model ? { model: request.model } : {}),
       });
+      if (spawned.workspace)
+        record.workspace = { ...spawned.workspace, sameDisk: workspace?.repoPath !== undefined };
     } catch (error) {
       this.options.pool.placed(worker.id, agentId, false);
       this.agents.delete(agentId);
@@ -264,6 +291,73 @@ export class Coordinator {
     const { record, client } = this.resolve(agent);
     await client.dismiss(record.id);
     this.names.release(record.name);
+    // Its branch stays: from a remote worker it comes home now, while the worker still has it.
+    if (record.workspace && !record.workspace.sameDisk && this.workspace)
+      await this.workspace
+        .fetch(client, record.id, false)
+        .then(({ branch }) => this.options.log(`${record.name}'s work is on branch ${branch}`))
+        .catch((error: unknown) =>
+          this.options.log(`${record.name}'s branch could not be fetched: ${errorMessage(error)}`),
+        );
+  }
+
+  /**
+   * The agent's start snapshot, synced to its worker: undefined when the worker gives no
+   * worktrees, or when there is no git here and the worker shares this disk (then it works
+   * in place, as before workspaces).
+   */
+  private async prepareWorkspace(
+    record: AgentRecord,
+    worker: { id: string; name: string; isLocal: boolean },
+    client: WorkerClient,
+  ): Promise<SpawnWorkspace | undefined> {
+    if (!this.workspace) return undefined;
+    try {
+      return await this.workspace.prepare(
+        { id: record.id, name: record.name },
+        { ...worker, client },
+        (progress) => this.syncing.fire(progress),
+      );
+    } catch (error) {
+      if (worker.isLocal && isWorkspaceError(error, 'GitMissing')) {
+        this.options.log(`no git on this machine: ${record.name} works in the folder itself`);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * An agent with a worktree of its own, for review: its record's workspace and a live
+   * client of its worker (or undefined while that worker is away).
+   */
+  agentWorkspace(agent: string): {
+    id: string;
+    name: string;
+    workspace: NonNullable<AgentRecord['workspace']>;
+    client: WorkerClient | undefined;
+  } {
+    const record = this.resolveRecord(agent);
+    if (!record.workspace)
+      throw new Error(
+        `${record.name} has no worktree of its own (its worker gives none, or there is no git here): its changes are in the folder it worked in.`,
+      );
+    const client = this.options.pool.get(record.workerId);
+    return {
+      id: record.id,
+      name: record.name,
+      workspace: record.workspace,
+      client: client?.isConnected() ? client : undefined,
+    };
+  }
+
+  /** Remembers the backup of the last apply of an agent's changes (its undo). */
+  noteApply(agentId: string, backupRef: string | undefined): void {
+    const record = this.agents.get(agentId);
+    if (!record?.workspace) return;
+    if (backupRef) record.workspace.lastApply = { backupRef, at: new Date().toISOString() };
+    else delete record.workspace.lastApply;
+    this.store.saveRecord(record);
   }
 
   /** A page of an agent's stored transcript (for the panel and after a reload). */
@@ -430,6 +524,7 @@ export class Coordinator {
       ...(record.assignment ? { assignment: record.assignment } : {}),
       lastSeq: record.lastSeq,
       usage: record.usage,
+      ...(record.workspace ? { branch: record.workspace.branch } : {}),
     };
   }
 }

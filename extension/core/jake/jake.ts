@@ -159,7 +159,16 @@ export class Jake {
       () => false,
     );
     this.agent.attachSession(
-      this.engine.createSession(this.agent.context(jakeTools(o.coordinator, o.pool))),
+      this.engine.createSession(
+        this.agent.context(
+          jakeTools(
+            o.coordinator,
+            o.pool,
+            (tool, input) =>
+              this.broker.request({ agentId: JAKE_ID, tool, input, request: 'tool' }).decision,
+          ),
+        ),
+      ),
     );
   }
 

@@ -5,6 +5,7 @@ import { EngineNameSchema, PermissionModeSchema } from '../../../protocol/agentE
 import type { EngineTool } from '../../../runtime/engines/engine';
 import type { Coordinator } from '../coordinator/coordinator';
 import type { WorkerPool } from '../workers/workerPool';
+import { reviewTools, type AskHuman } from './reviewTools';
 
 const SummonArgs = {
   assignment: z.string().min(1),
@@ -14,8 +15,9 @@ const SummonArgs = {
   permissionMode: PermissionModeSchema.optional(),
 };
 
-export function jakeTools(coordinator: Coordinator, pool: WorkerPool): EngineTool[] {
+export function jakeTools(coordinator: Coordinator, pool: WorkerPool, ask: AskHuman): EngineTool[] {
   return [
+    ...reviewTools(coordinator, ask),
     {
       name: 'summon_agent',
       description:

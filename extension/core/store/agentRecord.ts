@@ -32,6 +32,17 @@ export const AgentRecordSchema = z.object({
   stateReason: z.string().optional(),
   sessionId: z.string().optional(),
   lastSeq: z.number().int().nonnegative(),
+  /** Its own worktree's branch (agent workspaces): where its changes are. */
+  workspace: z
+    .object({
+      branch: z.string(),
+      base: z.string(),
+      /** Its worker shares this disk: the branch is in the user's repository already. */
+      sameDisk: z.boolean(),
+      /** The backup of the user's files before the last apply of its changes (the undo). */
+      lastApply: z.object({ backupRef: z.string(), at: z.string() }).optional(),
+    })
+    .optional(),
   /** Every turn's tokens and cost so far (protocol/usage.ts). */
   usage: UsageTotalsSchema.default(NO_USAGE),
   createdAt: z.string(),

@@ -164,7 +164,13 @@ const LOCAL_TOOLS: LocalTool[] = [
       new Promise((resolve) => {
         exec(
           str(input, 'command'),
-          { cwd: ctx.cwd, timeout: 60_000, maxBuffer: 4 * 1024 * 1024, signal },
+          {
+            cwd: ctx.cwd,
+            env: { ...process.env, ...ctx.env },
+            timeout: 60_000,
+            maxBuffer: 4 * 1024 * 1024,
+            signal,
+          },
           (error, stdout, stderr) => {
             const code = error ? ((error as { code?: number | string }).code ?? 1) : 0;
             resolve(

@@ -28,7 +28,7 @@ export function buildSdkOptions(
     includePartialMessages: true,
     pathToClaudeCodeExecutable: settings.executable,
     // The SDK's env option REPLACES the child's environment: keep ours.
-    env: { ...process.env, ...settings.env },
+    env: { ...process.env, ...settings.env, ...ctx.env },
     permissionMode: mode,
     ...(mode === 'bypassPermissions' ? { allowDangerouslySkipPermissions: true } : {}),
     // Tavern's own tools are allowed inside canUseTool (not via allowedTools, which would

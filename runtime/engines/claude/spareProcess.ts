@@ -18,7 +18,11 @@ export const spareKey = (shape: SpareShape): string =>
 /** Only agents with nothing a spare could not have been started with may claim one. */
 export function canClaim(ctx: EngineContext): boolean {
   return (
-    ctx.tools.length === 0 && !ctx.resumeSessionId && !ctx.systemPrompt && !ctx.projectSettings
+    ctx.tools.length === 0 &&
+    !ctx.resumeSessionId &&
+    !ctx.systemPrompt &&
+    !ctx.projectSettings &&
+    Object.keys(ctx.env).length === 0
   );
 }
 
@@ -44,6 +48,7 @@ export class SpareProcess {
       resumeSessionId: undefined,
       role: 'agent',
       projectSettings: false,
+      env: {},
       tools: [],
       emit: (event) => b.ctx?.emit(event),
       requestPermission: (ask, signal) =>
