@@ -9,46 +9,33 @@ import { nanoid } from 'nanoid';
 import { Emitter } from 'vscode-jsonrpc/node';
 import type {
   AgentEventEnvelope,
-  AgentState,
   EngineName,
   PermissionMode,
   ReportStatus,
 } from '../../../protocol/agentEvents';
-import { errorMessage } from '../../../protocol/errors';
-import { addTurn, type UsageTotals } from '../../../protocol/usage';
+import { addTurn } from '../../../protocol/usage';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
-import type { SpawnWorkspace } from '../../../protocol/workspaceWire';
-import { isWorkspaceError } from '../../../runtime/workspace/errors';
 import { slug } from '../../../runtime/workspace/paths';
 import { Disposables, type Disposable } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
 import { TavernStore } from '../store/tavernStore';
 import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
-import type { WorkerClient } from '../workers/workerClient';
 import type { WorkerPool, WorkerSummary } from '../workers/workerPool';
+import { summarize, type AgentSummary } from './agentSummary';
+import { byAgent, EventFollowers } from './eventFollowers';
 import { NamePool, type NameTheme } from './names';
-import { PermissionRules, ruleScope, type Rule, type RuleStorage } from './permissionRules';
+import type { Rule, RuleStorage } from './permissionRules';
+import { PermissionRouter } from './permissionRouter';
 import { placeAgent, type NoWorkerFits } from './placement';
 import { TurnWatch } from './turnWatch';
+import {
+  bringBranchHome,
+  prepareSpawnWorkspace,
+  reviewTarget,
+  type AgentWorkspace,
+} from './workspaceAccess';
 
-export type DisplayState = AgentState | 'lost';
-
-export interface AgentSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly workerId: string;
-  /** The worker's name (kept from when it was summoned while that worker is gone). */
-  readonly workerName: string;
-  readonly engine: EngineName;
-  /** `lost` while its worker is unreachable: never a ghost "working". */
-  readonly state: DisplayState;
-  readonly stateReason?: string;
-  readonly assignment?: string;
-  readonly lastSeq: number;
-  readonly usage: UsageTotals;
-  /** Its own worktree's branch (agent workspaces). */
-  readonly branch?: string;
-}
+export type { AgentSummary, DisplayState } from './agentSummary';
 
 export interface SummonRequest {
   assignment?: string;
@@ -96,23 +83,12 @@ export class Coordinator {
   /** Each worker's status when last seen, so a pool change re-announces only its agents. */
   private readonly workerStatus = new Map<string, string>();
   private readonly names: NamePool;
-  private readonly rules: PermissionRules;
   private readonly owned = new Disposables();
+  private readonly permissionRouter: PermissionRouter<AgentSummary>;
   private readonly changed = this.owned.add(new Emitter<AgentSummary>());
   private readonly eventEmitter = this.owned.add(new Emitter<readonly AgentEventEnvelope[]>());
-  /** Per agent: who follows its events (the panel, for the agent on screen). */
-  private readonly followers = new Map<
-    string,
-    Set<(events: readonly AgentEventEnvelope[]) => void>
-  >();
+  private readonly followers = new EventFollowers();
   private readonly reports = this.owned.add(new Emitter<AgentReport>());
-  private readonly permissions = this.owned.add(
-    new Emitter<{
-      agent: AgentSummary;
-      request: PermissionRequestParams;
-      answer(d: PermissionDecision, always?: boolean): void;
-    }>(),
-  );
   readonly onAgentChanged = this.changed.event;
   /** This project's agent events, one batch per worker batch (seq order per agent). */
   readonly onAgentEvents = this.eventEmitter.event;
@@ -121,7 +97,8 @@ export class Coordinator {
   readonly onSyncProgress = this.syncing.event;
   /** What Jake is told: an agent reported done, blocked or needs input, or gave no report. */
   readonly onReport = this.reports.event;
-  readonly onPermissionRequest = this.permissions.event;
+  /** A permission request no always-allow rule answers: put to the user. */
+  readonly onPermissionRequest: PermissionRouter<AgentSummary>['onRequest'];
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = new TavernStore(options.folder, options.log);
@@ -129,7 +106,10 @@ export class Coordinator {
       ? undefined
       : new ProjectWorkspace(options.folder, this.store.dir, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
-    this.rules = new PermissionRules(options.rules ?? memoryRules());
+    this.permissionRouter = this.owned.add(
+      new PermissionRouter(options.rules, options.pool, options.log),
+    );
+    this.onPermissionRequest = this.permissionRouter.onRequest;
     if (this.store.lock.acquired === false) options.log(this.store.lock.message);
     for (const record of this.store.loadRecords()) {
       if (record.state === 'dismissed') continue;
@@ -186,15 +166,7 @@ export class Coordinator {
    * Other agents' events never reach the listener.
    */
   follow(agentId: string, listener: (events: readonly AgentEventEnvelope[]) => void): Disposable {
-    let set = this.followers.get(agentId);
-    if (!set) this.followers.set(agentId, (set = new Set()));
-    set.add(listener);
-    return {
-      dispose: () => {
-        set.delete(listener);
-        if (set.size === 0 && this.followers.get(agentId) === set) this.followers.delete(agentId);
-      },
-    };
+    return this.followers.add(agentId, listener);
   }
 
   /** The last seq accepted (and queued for .tavern/) for an agent of this project. */
@@ -249,7 +221,15 @@ export class Coordinator {
     this.agents.set(agentId, record);
     this.options.pool.placed(worker.id, agentId);
     try {
-      const workspace = await this.prepareWorkspace(record, worker, client);
+      const workspace = this.workspace
+        ? await prepareSpawnWorkspace(
+            this.workspace,
+            record,
+            { ...worker, client },
+            (progress) => this.syncing.fire(progress),
+            this.options.log,
+          )
+        : undefined;
       const credentials = this.options.credentialsFor?.(worker);
       const spawned = await client.spawn({
         agentId,
@@ -293,62 +273,13 @@ export class Coordinator {
     this.names.release(record.name);
     // Its branch stays: from a remote worker it comes home now, while the worker still has it.
     if (record.workspace && !record.workspace.sameDisk && this.workspace)
-      await this.workspace
-        .fetch(client, record.id, false)
-        .then(({ branch }) => this.options.log(`${record.name}'s work is on branch ${branch}`))
-        .catch((error: unknown) =>
-          this.options.log(`${record.name}'s branch could not be fetched: ${errorMessage(error)}`),
-        );
+      await bringBranchHome(this.workspace, client, record, this.options.log);
   }
 
-  /**
-   * The agent's start snapshot, synced to its worker: undefined when the worker gives no
-   * worktrees, or when there is no git here and the worker shares this disk (then it works
-   * in place, as before workspaces).
-   */
-  private async prepareWorkspace(
-    record: AgentRecord,
-    worker: { id: string; name: string; isLocal: boolean },
-    client: WorkerClient,
-  ): Promise<SpawnWorkspace | undefined> {
-    if (!this.workspace) return undefined;
-    try {
-      return await this.workspace.prepare(
-        { id: record.id, name: record.name },
-        { ...worker, client },
-        (progress) => this.syncing.fire(progress),
-      );
-    } catch (error) {
-      if (worker.isLocal && isWorkspaceError(error, 'GitMissing')) {
-        this.options.log(`no git on this machine: ${record.name} works in the folder itself`);
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  /**
-   * An agent with a worktree of its own, for review: its record's workspace and a live
-   * client of its worker (or undefined while that worker is away).
-   */
-  agentWorkspace(agent: string): {
-    id: string;
-    name: string;
-    workspace: NonNullable<AgentRecord['workspace']>;
-    client: WorkerClient | undefined;
-  } {
+  /** An agent with a worktree of its own, for review (its client undefined while away). */
+  agentWorkspace(agent: string): AgentWorkspace {
     const record = this.resolveRecord(agent);
-    if (!record.workspace)
-      throw new Error(
-        `${record.name} has no worktree of its own (its worker gives none, or there is no git here): its changes are in the folder it worked in.`,
-      );
-    const client = this.options.pool.get(record.workerId);
-    return {
-      id: record.id,
-      name: record.name,
-      workspace: record.workspace,
-      client: client?.isConnected() ? client : undefined,
-    };
+    return reviewTarget(record, this.options.pool.get(record.workerId));
   }
 
   /** Remembers the backup of the last apply of an agent's changes (its undo). */
@@ -410,72 +341,34 @@ export class Coordinator {
         if (ended) reports.push({ agent: this.summary(record), ...ended });
       }
       if (changed.has(record)) this.store.saveRecord(record);
-      const followers = this.followers.get(record.id);
-      if (followers)
-        for (const listener of followers)
-          try {
-            listener(run);
-          } catch (error) {
-            this.options.log(
-              `a follower of ${record.name}'s events failed: ${errorMessage(error)}`,
-            );
-          }
+      this.followers.notify(record.id, run, this.options.log);
     }
     if (accepted.length > 0) this.eventEmitter.fire(accepted);
     for (const record of changed) this.changed.fire(this.summary(record));
     for (const report of reports) this.reports.fire(report);
   }
 
+  /** Only the worker that hosts the agent may ask for it; anything else is not ours. */
   private routePermission(
     workerId: string,
     request: PermissionRequestParams,
   ): Promise<PermissionDecision> | undefined {
     const record = this.agents.get(request.agentId);
     if (!record || record.workerId !== workerId) return undefined;
-    const client = this.options.pool.get(workerId);
-    const scope = ruleScope({
-      isLocal: this.options.pool.isLocal(workerId),
-      workerId: client?.hello?.workerId,
-    });
-    const rule = request.request === 'tool' ? this.rules.allowing(request.tool, scope) : undefined;
-    if (rule) {
-      this.options.log(
-        `auto-allowed ${request.tool} for ${record.name} on ${rule.scopeLabel} (your always-allow rule "${rule.tool}")`,
-      );
-      return Promise.resolve({
-        decision: 'allow',
-        message: `Allowed by your always-allow rule for ${rule.tool} on ${rule.scopeLabel}.`,
-      });
-    }
-    return new Promise((resolve) => {
-      const agent = this.summary(record);
-      this.permissions.fire({
-        agent,
-        request,
-        answer: (decision, always) => {
-          if (always && decision.decision === 'allow')
-            this.rules.add(
-              request.tool,
-              scope,
-              scope === 'local' ? 'the local worker' : `remote worker ${agent.workerName}`,
-            );
-          resolve(decision);
-        },
-      });
-    });
+    return this.permissionRouter.route(workerId, this.summary(record), request);
   }
 
   /** This project's always-allow rules (the user's, from VS Code's storage). */
   rulesList(): readonly Rule[] {
-    return this.rules.list();
+    return this.permissionRouter.list();
   }
 
   addRule(tool: string, scope: string, scopeLabel: string): void {
-    this.rules.add(tool, scope, scopeLabel);
+    this.permissionRouter.add(tool, scope, scopeLabel);
   }
 
   revokeRule(tool: string, scope: string): boolean {
-    return this.rules.revoke(tool, scope);
+    return this.permissionRouter.revoke(tool, scope);
   }
 
   private lookup(idOrName: string): AgentRecord | undefined {
@@ -509,43 +402,6 @@ export class Coordinator {
   }
 
   private summary(record: AgentRecord): AgentSummary {
-    const client = this.options.pool.get(record.workerId);
-    const reachable = client?.status === 'connected';
-    const live =
-      record.state !== 'dismissed' && record.state !== 'done' && record.state !== 'failed';
-    return {
-      id: record.id,
-      name: record.name,
-      workerId: record.workerId,
-      workerName: client?.hello?.name ?? record.workerName ?? record.workerUrl,
-      engine: record.engine,
-      state: !reachable && live ? 'lost' : record.state,
-      ...(record.stateReason ? { stateReason: record.stateReason } : {}),
-      ...(record.assignment ? { assignment: record.assignment } : {}),
-      lastSeq: record.lastSeq,
-      usage: record.usage,
-      ...(record.workspace ? { branch: record.workspace.branch } : {}),
-    };
+    return summarize(record, this.options.pool.get(record.workerId));
   }
-}
-
-/** A batch split into each agent's part, in seq order (a part is a slice when runs are whole). */
-function byAgent(events: readonly AgentEventEnvelope[]): AgentEventEnvelope[][] {
-  const parts = new Map<string, AgentEventEnvelope[]>();
-  let agentId: string | undefined;
-  let part: AgentEventEnvelope[] = [];
-  for (const envelope of events) {
-    if (envelope.agentId !== agentId) {
-      agentId = envelope.agentId;
-      part = parts.get(agentId) ?? [];
-      if (part.length === 0) parts.set(agentId, part);
-    }
-    part.push(envelope);
-  }
-  return [...parts.values()];
-}
-
-function memoryRules(): RuleStorage {
-  let saved: unknown = [];
-  return { load: () => saved, save: (rules) => (saved = [...rules]) };
 }
