@@ -14,7 +14,7 @@ import { Coordinator, type AgentSummary } from '../extension/core/coordinator/co
 import { WorkerPool } from '../extension/core/workers/workerPool';
 import { result, round, startBenchWorker, summarize, table, type BenchWorker } from './lib';
 import { PanelHarness, rowOf } from './panelHarness';
-import { chromiumRole, CpuMeter, descendants, sample } from './procStats';
+import { chromiumRole, CpuMeter, cpuByRole, descendants, sample } from './procStats';
 
 const WORKERS = Number(process.env.BENCH_E2E_WORKERS ?? 2);
 /** Agents in all; the first one is on screen. */
@@ -26,7 +26,7 @@ const RATE = Number(process.env.BENCH_E2E_RATE ?? 50_000);
 const PACED_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const SIZE = 100;
 const TICK_MS = 10;
-const PHASE_TIMEOUT_MS = 300_000;
+const PHASE_TIMEOUT_MS = Number(process.env.BENCH_E2E_TIMEOUT_MS ?? 300_000);
 
 type Script = (agentIndex: number) => string;
 
@@ -155,8 +155,8 @@ async function phase(rig: Rig, name: string, script: Script): Promise<Record<str
     receiveP50Ms: round(receive.p50, 1),
     receiveP99Ms: round(receive.p99, 1),
     cpu: Object.fromEntries(
-      [...cpu].map(([pid, used]) => [
-        `${roles.get(pid) ?? pid}`,
+      [...cpuByRole(cpu, roles)].map(([role, used]) => [
+        role,
         { cpuSec: round(used, 2), ofOneCore: `${Math.round((used / seconds) * 100)}%` },
       ]),
     ),

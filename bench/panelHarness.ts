@@ -93,8 +93,9 @@ const INSTRUMENT = `(() => {
 
 export class PanelHarness {
   private chain: Promise<unknown> = Promise.resolve();
+  private outbox: (HostMessage | FeedMessage)[] = [];
   private failure: unknown;
-  /** Live events posted for the agent on screen. */
+  /** Live events posted for the agent on screen in this phase (`stats(true)` resets it). */
   posted = 0;
   readonly feed = new TranscriptFeed((message) => this.post(message));
 
@@ -141,11 +142,24 @@ export class PanelHarness {
     );
   }
 
-  /** One message to the page, after those before it (VS Code keeps their order too). */
+  /**
+   * One message to the page, after those before it (VS Code keeps their order too). Like
+   * VS Code's postMessage it does not wait for the page: messages posted while one DevTools
+   * call is on its way go together in the next, each still its own `message` event (a
+   * round trip per message would measure DevTools, not the panel).
+   */
   post(message: HostMessage | FeedMessage): void {
     if (message.type === 'events') this.posted += message.events.length;
-    this.chain = this.chain
-      .then(() => this.page.evaluate((m) => window.postMessage(m, '*'), message))
+    this.outbox.push(message);
+    if (this.outbox.length === 1) this.chain = this.chain.then(() => this.deliver());
+  }
+
+  private async deliver(): Promise<void> {
+    const messages = this.outbox.splice(0);
+    await this.page
+      .evaluate((list) => {
+        for (const m of list) window.postMessage(m, '*');
+      }, messages)
       .catch((error: unknown) => (this.failure ??= error));
   }
 
@@ -169,6 +183,7 @@ export class PanelHarness {
 
   /** What the page measured; `reset` starts the next phase from zero. */
   async stats(reset = false): Promise<PaintStats> {
+    if (reset) this.posted = 0;
     return this.page.evaluate((clear) => {
       const s = (window as unknown as E2eWindow).__e2e;
       const out = { ...s };

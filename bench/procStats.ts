@@ -51,7 +51,8 @@ export function descendants(root: number): number[] {
 /** A process's role in the browser (`renderer`, `gpu-process`, ...; `browser` for the main one). */
 export function chromiumRole(pid: number): string | undefined {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // Chromium rewrites its children's titles into one space-separated string.
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
     if (!/chrom/i.test(cmdline[0] ?? '')) return undefined;
     const type = cmdline.find((a) => a.startsWith('--type='));
     return type ? type.slice('--type='.length) : 'browser';
@@ -77,4 +78,17 @@ export class CpuMeter {
     }
     return out;
   }
+}
+
+/** CPU seconds summed per role (a browser has several renderers, utilities...). */
+export function cpuByRole(
+  used: Map<number, number>,
+  roles: Map<number, string>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [pid, sec] of used) {
+    const role = roles.get(pid) ?? String(pid);
+    out.set(role, (out.get(role) ?? 0) + sec);
+  }
+  return out;
 }
