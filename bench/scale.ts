@@ -57,6 +57,8 @@ async function step(
     pool,
     defaultEngine: 'scripted',
     noWorkerFits: 'fail',
+    // The event path, not 10,000 worktrees (bench/workspace.ts measures those).
+    workspaces: false,
     log,
   });
   await Promise.all(workers.map((w) => pool.attach(w.url)));
@@ -77,7 +79,12 @@ async function step(
     });
   });
   let peakRss = 0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+  let peakHeap = 0;
+  const rssTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 250);
   const workerCpu0 = workers.map((w) => sample(w.proc.pid!)?.cpuSec ?? 0);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -148,6 +155,7 @@ async function step(
     spawnSec: round(spawnSec, 2),
     seconds: round(seconds, 2),
     coordinatorPeakRssMb: round(peakRss / 1024 / 1024, 1),
+    coordinatorPeakHeapMb: round(peakHeap / 1024 / 1024, 1),
     coordinatorCpuSec: round((cpu.user + cpu.system) / 1e6, 2),
     workersCpuSec: round(
       workerCpu.reduce((a, b) => a + b, 0),

@@ -71,6 +71,12 @@ export interface CoordinatorOptions {
    * the local worker, which has it in its environment already).
    */
   credentialsFor?: (worker: WorkerSummary) => { anthropicApiKey: string } | undefined;
+  /**
+   * Whether agents get worktrees of their own (default: yes). Off, they work in place as on a
+   * worker without workspaces: the scale benchmark measures the event path without 10,000
+   * worktrees.
+   */
+  workspaces?: boolean;
   log: (message: string) => void;
 }
 
@@ -102,9 +108,10 @@ export class Coordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     this.store = new TavernStore(options.folder, options.log);
-    this.workspace = this.store.readOnly
-      ? undefined
-      : new ProjectWorkspace(options.folder, this.store.dir, options.log);
+    this.workspace =
+      this.store.readOnly || options.workspaces === false
+        ? undefined
+        : new ProjectWorkspace(options.folder, this.store.dir, options.log);
     this.names = new NamePool(options.theme ?? 'lotr');
     this.permissionRouter = this.owned.add(
       new PermissionRouter(options.rules, options.pool, options.log),

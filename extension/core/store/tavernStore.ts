@@ -12,16 +12,20 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { appendFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 import { readEnvelopes } from '../../../protocol/jsonl';
 import { errorMessage } from '../../../protocol/errors';
 import { JAKE_ID } from '../../../protocol/ids';
+import { AppendHandles } from '../../../runtime/appendHandles';
 import { parseAgentRecord, type AgentRecord } from './agentRecord';
 import { ProjectLock, type LockResult } from './projectLock';
 
 /** The seq of the last complete line of a transcript (0 when none). */
+/** Transcript appends and record writes in flight at once (libuv has 4 threads). */
+const WRITERS = 8;
+
 function lastSeqIn(file: string): number {
   if (!existsSync(file)) return 0;
   const size = statSync(file).size;
@@ -51,6 +55,8 @@ export class TavernStore {
   readonly lock: LockResult;
   private readonly lockFile: ProjectLock;
   private readonly dirs = new Map<string, string>();
+  /** Open transcript descriptors (at most 256), so a busy agent is not opened per append. */
+  private readonly handles = new AppendHandles<string>(256);
   private readonly pending = new Map<string, string[]>();
   /** Records to write, newest text per file: a burst of state changes is one write. */
   private readonly pendingRecords = new Map<string, string>();
@@ -184,6 +190,7 @@ export class TavernStore {
 
   async dispose(): Promise<void> {
     await this.flush();
+    this.handles.closeAll();
     this.lockFile.release();
   }
 
@@ -207,20 +214,23 @@ export class TavernStore {
       while (this.pending.size > 0 || this.pendingRecords.size > 0) {
         const batch = [...this.pending.entries()];
         this.pending.clear();
-        for (const [agentId, lines] of batch) {
+        // One append per agent, several agents at once (each file still gets one writer).
+        await inParallel(batch, WRITERS, async ([agentId, lines]) => {
           const dir = this.dirs.get(agentId);
-          if (dir)
-            await this.write(join(dir, 'transcript.jsonl'), () =>
-              appendFile(join(dir, 'transcript.jsonl'), lines.join('\n') + '\n', 'utf8'),
-            );
-        }
+          if (!dir) return;
+          const file = join(dir, 'transcript.jsonl');
+          const data = Buffer.from(lines.join('\n') + '\n', 'utf8');
+          await this.write(file, () => this.handles.append(agentId, file, data));
+        });
+        this.handles.closeEvicted();
         const records = [...this.pendingRecords.entries()];
         this.pendingRecords.clear();
-        for (const [file, text] of records)
-          await this.write(file, async () => {
+        await inParallel(records, WRITERS, ([file, text]) =>
+          this.write(file, async () => {
             await writeFile(file + '.tmp', text);
             await rename(file + '.tmp', file);
-          });
+          }),
+        );
       }
     } finally {
       this.flushing = undefined;
@@ -234,4 +244,17 @@ export class TavernStore {
       this.onError(`could not write ${file}: ${errorMessage(error)}`);
     }
   }
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

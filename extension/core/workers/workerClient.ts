@@ -294,6 +294,8 @@ export class WorkerClient {
       this.lastPongAt = Date.now();
       this.rttValue = this.lastPongAt - this.pingSentAt;
     });
+    // Any frame is a sign of life: a worker busy streaming may answer pings late.
+    socket.on('message', () => (this.lastPongAt = Date.now()));
     connection.listen();
 
     let hello: HelloResult;
