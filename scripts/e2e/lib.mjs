@@ -58,12 +58,34 @@ export async function runCommand(page, title) {
   await pickRow(page, title);
 }
 
+/**
+ * Shows the Tavern view after a reload. The command only ever shows it (a click on the icon of
+ * the view shown closes the side bar), but a palette opened before the workbench has read the
+ * extensions' contributions does not list it yet: then the palette is closed and opened again.
+ */
+export async function showTavernView(page) {
+  const title = page.locator('.part.sidebar .composite.title', { hasText: 'Tavern' }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Tavern: Open Panel');
+    try {
+      await pickRow(page, 'Tavern: Open Panel', 10_000);
+      await title.waitFor({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      if (attempt === 6) throw error;
+      log(`"Tavern: Open Panel" not shown yet (attempt ${attempt}); opening the palette again`);
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 /** Clicks the first row of the open quick pick that contains `text`. */
-export async function pickRow(page, text) {
+export async function pickRow(page, text, timeout = 30_000) {
   await page
     .locator('.quick-input-list .monaco-list-row', { hasText: text })
     .first()
-    .click({ timeout: 30_000 });
+    .click({ timeout });
 }
 
 /** The Tavern webview inside the workbench (two nested iframes). */

@@ -15,6 +15,7 @@ import {
   pickRow,
   root,
   runCommand,
+  showTavernView,
   shots,
   startFakeApi,
   startWorkerProcess,
@@ -217,15 +218,10 @@ export async function mainFlow(browser, vsix) {
     step('reload');
     await page.reload();
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    // The reloaded window usually shows the Tavern view again; a click on the icon of the view
-    // shown would close the side bar, so the icon is clicked only when another view is shown.
-    const icon = page.locator('.activitybar [aria-label^="Tavern"]').first();
-    await icon.waitFor({ timeout: 90_000 });
-    const shown = await page
-      .locator('.part.sidebar .composite.title', { hasText: 'Tavern' })
-      .first()
-      .isVisible();
-    if (!shown) await icon.click();
+    // The reloaded window restores its side bar a moment after the activity bar is there: a
+    // click on the Tavern icon could land after the restore and close it again.
+    await page.locator('.activitybar [aria-label^="Tavern"]').first().waitFor({ timeout: 90_000 });
+    await showTavernView(page);
     const view2 = tavernView(page);
     await view2
       .locator('li.worker.status-connected .name', { hasText: 'remote-e2e' })
