@@ -4,7 +4,11 @@
 // disposed; under load that queue can hold thousands of events when a worker closes (a pod
 // drained on SIGTERM sends its last events, then closes). Disposing the connection when the
 // marker comes through delivers every one of them first.
-import type { DataCallback, Disposable, NotificationMessage } from 'vscode-jsonrpc/node';
+// Event notifications skip that queue once the handshake is done (`direct`): handled as their
+// frame is read, a burst cannot pile up in this process (32 busy workers left 8,000 batches,
+// a million events, 500 MB waiting in it) and waits in the socket, then on the worker, which
+// catches a slow reader up from its journal.
+import type { DataCallback, Disposable, Message, NotificationMessage } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import { WebSocketMessageReader } from '../../../protocol/wsTransport';
 
@@ -16,8 +20,13 @@ export class DrainingMessageReader extends WebSocketMessageReader {
     super(ws);
   }
 
+  /** Takes a message before the connection's queue; true when it was handled there. */
+  direct: ((message: Message) => boolean) | undefined;
+
   override listen(callback: DataCallback): Disposable {
-    const listening = super.listen(callback);
+    const listening = super.listen((message) => {
+      if (!this.direct?.(message)) callback(message);
+    });
     const marker: NotificationMessage = { jsonrpc: '2.0', method: DRAINED_METHOD };
     const onClose = (): void => callback(marker);
     this.ws.once('close', onClose);

@@ -7,6 +7,7 @@ import {
   Emitter,
   ResponseError,
   type Event,
+  type Message,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
@@ -254,22 +255,15 @@ export class WorkerClient {
       return;
     }
     this.socket = socket;
-    const connection = createMessageConnection(
-      new DrainingMessageReader(socket),
-      new WebSocketMessageWriter(socket),
-    );
+    const reader = new DrainingMessageReader(socket);
+    const connection = createMessageConnection(reader, new WebSocketMessageWriter(socket));
     this.connection = connection;
     connection.onNotification(AgentEventNotification.method, (params: unknown) =>
       this.acceptEvents([params]),
     );
-    connection.onNotification(AgentEventsNotification.method, (params: unknown) => {
-      const events = (params as { events?: unknown } | undefined)?.events;
-      if (!Array.isArray(events)) {
-        this.log(`${this.displayName()} sent an agent/events notification without events; dropped`);
-        return;
-      }
-      this.acceptEvents(events);
-    });
+    connection.onNotification(AgentEventsNotification.method, (params: unknown) =>
+      this.acceptEventBatch(params),
+    );
     connection.onNotification(PermissionSettled.method, (params: PermissionSettledParams) =>
       this.settledEmitter.fire(params),
     );
@@ -328,6 +322,9 @@ export class WorkerClient {
       );
     }
     this.helloValue = hello;
+    // From now on events are handled as their frame is read (see drainingReader.ts). One that
+    // overtakes an older one still queued is a gap the sequencer fills: nothing is lost.
+    reader.direct = (message) => this.handleDirectly(message);
     this.lastErrorValue = undefined;
     this.backoff.reset();
     this.startHeartbeat(socket);
@@ -343,6 +340,29 @@ export class WorkerClient {
       .trackedAgents()
       .filter((id) => !listed.has(id) && !this.sequencer.ended(id));
     await Promise.all([...behind, ...gone].map((id) => this.sequencer.sync(id)));
+  }
+
+  private handleDirectly(message: Message): boolean {
+    const { method, params } = message as { method?: unknown; params?: unknown };
+    try {
+      if (method === AgentEventsNotification.method) this.acceptEventBatch(params);
+      else if (method === AgentEventNotification.method) this.acceptEvents([params]);
+      else return false;
+    } catch (error) {
+      this.log(
+        `handling ${String(method)} from ${this.displayName()} failed: ${errorMessage(error)}`,
+      );
+    }
+    return true;
+  }
+
+  private acceptEventBatch(params: unknown): void {
+    const events = (params as { events?: unknown } | undefined)?.events;
+    if (!Array.isArray(events)) {
+      this.log(`${this.displayName()} sent an agent/events notification without events; dropped`);
+      return;
+    }
+    this.acceptEvents(events);
   }
 
   /**
