@@ -12,7 +12,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import type { z } from 'zod';
-import { AgentEventEnvelopeSchema, type AgentEventEnvelope } from '../../../protocol/agentEvents';
+import type { AgentEventEnvelope } from '../../../protocol/agentEvents';
 import { ErrorCode, errorMessage } from '../../../protocol/errors';
 import {
   AgentDismiss,
@@ -38,6 +38,7 @@ import { WebSocketMessageWriter } from '../../../protocol/wsTransport';
 import type { AttachUrl } from './attachUrl';
 import { Backoff } from './backoff';
 import { DRAINED_METHOD, DrainingMessageReader } from './drainingReader';
+import { eventsIn } from './eventIntake';
 import { WorkerConnectError } from './connectErrors';
 import { EventSequencer } from './eventSequencer';
 import { openWorkerSocket } from './openSocket';
@@ -258,12 +259,10 @@ export class WorkerClient {
     const reader = new DrainingMessageReader(socket);
     const connection = createMessageConnection(reader, new WebSocketMessageWriter(socket));
     this.connection = connection;
-    connection.onNotification(AgentEventNotification.method, (params: unknown) =>
-      this.acceptEvents([params]),
-    );
-    connection.onNotification(AgentEventsNotification.method, (params: unknown) =>
-      this.acceptEventBatch(params),
-    );
+    for (const { method } of [AgentEventNotification, AgentEventsNotification])
+      connection.onNotification(method, (params: unknown) => {
+        this.intake(method, params);
+      });
     connection.onNotification(PermissionSettled.method, (params: PermissionSettledParams) =>
       this.settledEmitter.fire(params),
     );
@@ -342,48 +341,27 @@ export class WorkerClient {
     await Promise.all([...behind, ...gone].map((id) => this.sequencer.sync(id)));
   }
 
+  /** Events checked where they enter (eventIntake.ts); false: the message carries none. */
+  private intake(method: unknown, params: unknown): boolean {
+    const events = eventsIn(method, params, (problem) =>
+      this.log(`${this.displayName()} ${problem}`),
+    );
+    if (!events) return false;
+    if (events.length > 0) this.sequencer.accept(events);
+    return true;
+  }
+
+  /** Handled as the frame is read: a failure is logged, never thrown into the socket. */
   private handleDirectly(message: Message): boolean {
     const { method, params } = message as { method?: unknown; params?: unknown };
     try {
-      if (method === AgentEventsNotification.method) this.acceptEventBatch(params);
-      else if (method === AgentEventNotification.method) this.acceptEvents([params]);
-      else return false;
+      return this.intake(method, params);
     } catch (error) {
       this.log(
         `handling ${String(method)} from ${this.displayName()} failed: ${errorMessage(error)}`,
       );
+      return true;
     }
-    return true;
-  }
-
-  private acceptEventBatch(params: unknown): void {
-    const events = (params as { events?: unknown } | undefined)?.events;
-    if (!Array.isArray(events)) {
-      this.log(`${this.displayName()} sent an agent/events notification without events; dropped`);
-      return;
-    }
-    this.acceptEvents(events);
-  }
-
-  /**
-   * Events are checked once, here, where they enter the process; invalid ones go no further
-   * (a gap they leave is replayed). The valid ones go on as one batch.
-   */
-  private acceptEvents(raw: readonly unknown[]): void {
-    const valid: AgentEventEnvelope[] = [];
-    for (const value of raw) {
-      const parsed = AgentEventEnvelopeSchema.safeParse(value);
-      if (parsed.success) {
-        valid.push(parsed.data);
-        continue;
-      }
-      const issue = parsed.error.issues[0];
-      const seq = (value as { seq?: unknown } | undefined)?.seq;
-      this.log(
-        `${this.displayName()} sent an invalid agent event${typeof seq === 'number' ? ` (seq ${seq})` : ''}; dropped: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
-      );
-    }
-    if (valid.length > 0) this.sequencer.accept(valid);
   }
 
   private startHeartbeat(socket: WebSocket): void {
