@@ -8,6 +8,7 @@ import {
   type Disposable,
   type Message,
 } from 'vscode-jsonrpc/node';
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import { ErrorCode } from './errors';
 
@@ -112,6 +113,7 @@ export interface WebSocketWriterOptions {
 
 export class WebSocketMessageWriter extends AbstractMessageWriter {
   private errorCount = 0;
+  private corked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -140,6 +142,7 @@ export class WebSocketMessageWriter extends AbstractMessageWriter {
       this.fireError([error, msg, ++this.errorCount]);
       throw error;
     }
+    this.holdUntilTickEnds();
     this.socket.send(JSON.stringify(msg));
   }
 
@@ -150,11 +153,30 @@ export class WebSocketMessageWriter extends AbstractMessageWriter {
    */
   writeRaw(frame: string | Buffer, onFlushed?: () => void): boolean {
     if (this.refusal()) return false;
+    this.holdUntilTickEnds();
     this.socket.send(frame, { binary: false }, onFlushed && ((error) => !error && onFlushed()));
     return true;
   }
 
   end(): void {}
+
+  /**
+   * Frames written in one tick reach the kernel in one write: a burst (a thousand summons at
+   * once) made a syscall per frame, each waking the worker, and on a busy machine each of
+   * those writes cost milliseconds (10,000 summons held the extension host for 30 s). `ws`
+   * has no public cork; its socket is the `_socket` it has always kept.
+   */
+  private holdUntilTickEnds(): void {
+    if (this.corked) return;
+    const raw = (this.socket as unknown as { _socket?: Duplex })._socket;
+    if (typeof raw?.cork !== 'function') return;
+    raw.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      raw.uncork();
+    });
+  }
 
   private refusal(): Error | undefined {
     if (this.socket.readyState !== 1 /* OPEN */)

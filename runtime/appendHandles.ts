@@ -1,7 +1,7 @@
 // Open append descriptors of journal files, least recently used first: an append per agent
 // per tick reuses its descriptor instead of opening and closing the file each time, and at
 // most `max` files stay open (a worker may hold thousands of agents).
-import { close, open, write } from 'node:fs';
+import { close, open, openSync, write, writeSync } from 'node:fs';
 import { FILE_MODE } from './privateFiles';
 
 const openAsync = (file: string): Promise<number> =>
@@ -41,6 +41,24 @@ export class AppendHandles<K> {
       this.fds.set(key, fd);
     }
     for (let done = 0; done < data.length;) done += await writeAsync(fd, data, done);
+  }
+
+  /**
+   * The same, synchronously: for a writer on a busy event loop, where each asynchronous step
+   * waits for a turn of the loop (see TavernStore's flush).
+   */
+  appendSync(key: K, file: string, data: Buffer): void {
+    let fd = this.fds.get(key);
+    if (fd === undefined) {
+      fd = openSync(file, 'a', FILE_MODE);
+      this.fds.set(key, fd);
+      this.evictOver();
+    } else {
+      this.fds.delete(key);
+      this.fds.set(key, fd);
+    }
+    for (let done = 0; done < data.length;)
+      done += writeSync(fd, data, done, data.length - done, null);
   }
 
   /** After a commit round: the evicted descriptors may have been writing in it. */

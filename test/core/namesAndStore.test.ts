@@ -19,6 +19,10 @@ describe('NamePool', () => {
     for (let i = 3; i < total; i++) pool.claim();
     expect(pool.claim()).toBe('LOTR-1');
     expect(pool.claim()).toBe('LOTR-2');
+    // Themed names come back before more numbered ones once one is released.
+    pool.release('Gandalf');
+    expect(pool.claim()).toBe('Gandalf');
+    expect(pool.claim()).toBe('LOTR-3');
   });
 
   it('keeps separate projects separate', () => {
@@ -70,6 +74,21 @@ describe('TavernStore (.tavern/)', () => {
     expect(before.at(0)?.seq).toBe(201);
     expect(before.at(-1)?.seq).toBe(250);
     await second.dispose();
+  });
+
+  it('says it is behind while many lines wait, makes agent folders as it writes, loses none', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tavern-project-'));
+    const store = new TavernStore(folder);
+    expect(store.behind).toBe(false);
+    for (let i = 0; i < 30; i++) store.append(`a${i}`, `Agent${i}`, envelopes(`a${i}`, 1, 1000));
+    expect(store.behind).toBe(true); // 30,000 lines queued, none written yet
+    await store.flush();
+    expect(store.behind).toBe(false);
+    for (let i = 0; i < 30; i++) {
+      const all = await store.loadTranscript(`a${i}`, { limit: 5000 });
+      expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 1000 }, (_, k) => k + 1));
+    }
+    await store.dispose();
   });
 
   it('opens read-only while another live process holds the lock, and takes over a stale lock', async () => {

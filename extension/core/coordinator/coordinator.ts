@@ -18,6 +18,7 @@ import type { PermissionDecision, PermissionRequestParams } from '../../../proto
 import { slug } from '../../../runtime/workspace/paths';
 import { Disposables, type Disposable } from '../disposables';
 import type { AgentRecord } from '../store/agentRecord';
+import { addIntakeBrake } from '../workers/turnBudget';
 import { TavernStore } from '../store/tavernStore';
 import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
 import type { WorkerPool, WorkerSummary } from '../workers/workerPool';
@@ -125,6 +126,8 @@ export class Coordinator {
     }
     for (const problem of this.store.problems) options.log(`could not load ${problem}`);
     this.owned.push(
+      // Events are read no faster than .tavern/ writes them: the rest waits on the workers.
+      addIntakeBrake(() => this.store.behind),
       // Replay resumes after what was persisted: no gap, no duplicates.
       options.pool.addClientSetup((workerId, client) => {
         for (const record of this.agents.values())

@@ -79,6 +79,8 @@ export type NameTheme = keyof typeof NAME_THEMES;
 export class NamePool {
   private readonly taken = new Set<string>();
   private overflow = 0;
+  /** Every themed name is taken (until one is released): a burst of summons skips the scan. */
+  private themedFull = false;
 
   constructor(private readonly theme: NameTheme = 'lotr') {}
 
@@ -94,14 +96,16 @@ export class NamePool {
       this.taken.add(name.toLowerCase());
       return name;
     }
-    for (const tier of NAME_THEMES[this.theme].tiers) {
-      for (const name of tier) {
-        if (!this.isTaken(name)) {
-          this.taken.add(name.toLowerCase());
-          return name;
+    if (!this.themedFull)
+      for (const tier of NAME_THEMES[this.theme].tiers) {
+        for (const name of tier) {
+          if (!this.isTaken(name)) {
+            this.taken.add(name.toLowerCase());
+            return name;
+          }
         }
       }
-    }
+    this.themedFull = true;
     for (;;) {
       const name = `${NAME_THEMES[this.theme].label}-${++this.overflow}`;
       if (!this.isTaken(name)) {
@@ -118,6 +122,7 @@ export class NamePool {
 
   release(name: string): void {
     this.taken.delete(name.toLowerCase());
+    this.themedFull = false;
   }
 
   isTaken(name: string): boolean {

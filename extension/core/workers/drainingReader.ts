@@ -7,10 +7,12 @@
 // Event notifications skip that queue once the handshake is done (`direct`): handled as their
 // frame is read, a burst cannot pile up in this process (32 busy workers left 8,000 batches,
 // a million events, 500 MB waiting in it) and waits in the socket, then on the worker, which
-// catches a slow reader up from its journal.
+// catches a slow reader up from its journal. No turn of the event loop reads more than its
+// share of frames (turnBudget.ts).
 import type { DataCallback, Disposable, Message, NotificationMessage } from 'vscode-jsonrpc/node';
 import type WebSocket from 'ws';
 import { WebSocketMessageReader } from '../../../protocol/wsTransport';
+import { spendTurn } from './turnBudget';
 
 /** Never sent over the wire: the reader makes it up after the socket closed. */
 export const DRAINED_METHOD = '$/tavern/drained';
@@ -26,6 +28,7 @@ export class DrainingMessageReader extends WebSocketMessageReader {
   override listen(callback: DataCallback): Disposable {
     const listening = super.listen((message) => {
       if (!this.direct?.(message)) callback(message);
+      spendTurn(this.ws);
     });
     const marker: NotificationMessage = { jsonrpc: '2.0', method: DRAINED_METHOD };
     const onClose = (): void => callback(marker);

@@ -378,6 +378,8 @@ export class WorkerClient {
       const stalled = now - lastBeat - every;
       if (stalled > every) this.lastPongAt += stalled;
       lastBeat = now;
+      // Unread because this process holds it back (turnBudget.ts): the silence is ours.
+      if (socket.isPaused) this.lastPongAt = now;
       if (now - this.lastPongAt > deadAfter) {
         this.log(`no answer from ${this.where()} for ${deadAfter} ms; marking it down`);
         this.lastErrorValue = `No heartbeat from the worker for ${Math.round(deadAfter / 1000)} s.`;

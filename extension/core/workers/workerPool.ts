@@ -9,6 +9,7 @@ import {
   type PermissionDecision,
   type PermissionRequestParams,
 } from '../../../protocol/wire';
+import { AgentStates } from './agentStates';
 import { parseAttachUrl, type AttachUrl } from './attachUrl';
 import {
   TrespassLedger,
@@ -99,7 +100,7 @@ interface Entry {
   group: string | undefined;
   draining: boolean;
   /** Live agent states on that worker (from hello, then from state events). */
-  states: Map<string, string>;
+  states: AgentStates;
   /** Its first connect succeeded (later hellos are reconnects). */
   attached?: boolean;
 }
@@ -195,7 +196,7 @@ export class WorkerPool {
       throw new Error(`${id} is already attached. Detach it first to attach it again.`);
     }
     const client = new WorkerClient(attach, this.clientOptions);
-    const entry: Entry = { client, isLocal, group, draining: false, states: new Map() };
+    const entry: Entry = { client, isLocal, group, draining: false, states: new AgentStates() };
     this.entries.set(id, entry);
     client.onStatus(() => this.changed.fire());
     client.onHello((hello) => {
@@ -207,8 +208,8 @@ export class WorkerPool {
       }
       // Agents placed here whose spawn is still in flight stay counted; agents it may not
       // speak for do not count towards its load.
-      const placing = [...entry.states].filter(([, s]) => s === PLACING);
-      entry.states = new Map(
+      const placing = [...entry.states.entries()].filter(([, s]) => s === PLACING);
+      entry.states = new AgentStates(
         hello.agents
           .filter((a) => this.workerHosts(id, a.agentId))
           .map((a) => [a.agentId, a.state]),
@@ -367,7 +368,7 @@ export class WorkerPool {
         status: client.status,
         ...(client.lastError ? { error: client.lastError } : {}),
         ...(client.rttMs !== undefined ? { rttMs: Math.round(client.rttMs * 10) / 10 } : {}),
-        agents: [...states.values()].filter((state) => state !== 'dismissed').length,
+        agents: states.live,
         ...(hello
           ? { maxAgents: hello.maxAgents, platform: `${hello.platform}-${hello.arch}` }
           : {}),
