@@ -259,9 +259,11 @@ export class TavernStore {
             this.ensureDir(dir);
             this.handles.appendSync(agentId, file, Buffer.from(lines.join('\n') + '\n', 'utf8'));
           });
+          // No write is in flight here (all are synchronous): what was evicted closes now,
+          // so a round over 10,000 agents never holds more than the cap's descriptors.
+          this.handles.closeEvicted();
           await sliceSpent();
         }
-        this.handles.closeEvicted();
         // Newest text per file: one saved during this loop replaces the one it would write.
         for (const [file, text] of this.pendingRecords) {
           if (performance.now() - sliceStart >= SLICE_MS) break;
