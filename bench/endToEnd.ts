@@ -7,9 +7,11 @@
 // and every event of the agent on screen is painted, emit (`time`) -> paint latency, CPU per
 // process. Then zero loss: every agent's .tavern/ transcript against its worker journal, and
 // what the panel was sent against the journal too.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Coordinator, type AgentSummary } from '../extension/core/coordinator/coordinator';
 import { WorkerPool } from '../extension/core/workers/workerPool';
 import { result, round, startBenchWorker, summarize, table, type BenchWorker } from './lib';
@@ -27,6 +29,11 @@ const PACED_SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const SIZE = 100;
 const TICK_MS = 10;
 const PHASE_TIMEOUT_MS = Number(process.env.BENCH_E2E_TIMEOUT_MS ?? 300_000);
+/**
+ * A folder: each phase writes the panel's Chrome trace (renderer-<phase>.trace.json) and this
+ * process's CPU and allocation profiles (host-<phase>.cpuprofile, .heapprofile) there.
+ */
+const PROFILE_DIR = process.env.BENCH_E2E_PROFILE;
 
 type Script = (agentIndex: number) => string;
 
@@ -91,6 +98,32 @@ async function setUp(): Promise<Rig> {
   return rig;
 }
 
+/**
+ * Profiles this process (CPU, and where it allocates: most of its garbage collection) until
+ * the returned function writes <file>.cpuprofile and <file>.heapprofile.
+ */
+async function profileHost(): Promise<(file: string) => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  const post = promisify(session.post.bind(session)) as (
+    method: string,
+    params?: object,
+  ) => Promise<{ profile?: unknown }>;
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 64 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async (file) => {
+    writeFileSync(`${file}.cpuprofile`, JSON.stringify((await post('Profiler.stop')).profile));
+    const heap = await post('HeapProfiler.stopSampling');
+    writeFileSync(`${file}.heapprofile`, JSON.stringify(heap.profile));
+    session.disconnect();
+  };
+}
+
 /** Every process of the run and its role, for CPU per process. */
 function processes(rig: Rig): Map<number, string> {
   const roles = new Map<number, string>([[process.pid, 'coordinator + host (bench process)']]);
@@ -106,6 +139,8 @@ async function phase(rig: Rig, name: string, script: Script): Promise<Record<str
   const { coordinator, agents, panel } = rig;
   const roles = processes(rig);
   const meter = new CpuMeter(() => [...roles.keys()]);
+  const stopTrace = PROFILE_DIR ? await panel.trace() : undefined;
+  const stopProfile = PROFILE_DIR ? await profileHost() : undefined;
   let events = 0;
   let accepted = 0;
   const finished = new Set<string>();
@@ -138,6 +173,9 @@ async function phase(rig: Rig, name: string, script: Script): Promise<Record<str
   const flushed = Date.now();
   await panel.allPainted(PHASE_TIMEOUT_MS);
   const stats = await panel.stats(true);
+  const file = name.replace(/\W+/g, '_');
+  await stopProfile?.(join(PROFILE_DIR!, `host-${file}`));
+  await stopTrace?.(join(PROFILE_DIR!, `renderer-${file}.trace.json`));
   const end = Math.max(flushed, stats.lastPaint);
   const seconds = (end - t0) / 1000;
   const cpu = meter.used();

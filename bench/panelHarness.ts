@@ -1,11 +1,18 @@
 // The panel end of bench/endToEnd.ts: the real webview bundle in Chromium under the
 // extension's CSP (test/panel/panelServer.ts), fed the way the extension host feeds it: the
-// host's own TranscriptFeed posts each message, in order, as VS Code's postMessage would
-// (here over the DevTools protocol). A script in the page watches what arrives and when the
-// frame that shows each event has been drawn: an event counts as painted once the row it
-// belongs to is the transcript's last row (or an older one) and, for text, holds its
-// characters.
+// host's own TranscriptFeed posts each message, in order, as VS Code's postMessage would. VS
+// Code carries a webview message as a JSON string over its IPC and the webview receives it as
+// a window `message` event; here the string goes over a local WebSocket to a script in the page
+// that parses it and posts it to the window (the DevTools protocol, used for that before, cost
+// the renderer a third of its time and the host more than the panel did). A script in the
+// page watches what arrives and when the frame that shows each event has been drawn: an event
+// counts as painted once the row it belongs to is the transcript's last row (or an older one)
+// and, for text, holds its characters.
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { AgentRow, HostMessage } from '../protocol/webview';
 import { TranscriptFeed, type FeedMessage } from '../extension/core/transcriptFeed';
 import { launchBrowser, servePanel, type PanelServer } from '../test/panel/panelServer';
@@ -91,9 +98,13 @@ const INSTRUMENT = `(() => {
   });
 })();`;
 
+/** The host end of the IPC stand-in: each message the page is sent, as one JSON string. */
+const PIPE = (port: number): string => `(() => {
+  const pipe = new WebSocket('ws://127.0.0.1:${port}');
+  pipe.onmessage = (e) => window.postMessage(JSON.parse(e.data), '*');
+})();`;
+
 export class PanelHarness {
-  private chain: Promise<unknown> = Promise.resolve();
-  private outbox: (HostMessage | FeedMessage)[] = [];
   private failure: unknown;
   /** Live events posted for the agent on screen in this phase (`stats(true)` resets it). */
   posted = 0;
@@ -101,21 +112,33 @@ export class PanelHarness {
 
   private constructor(
     private readonly server: PanelServer,
+    private readonly pipes: WebSocketServer,
+    private readonly pipe: WebSocket,
     private readonly browser: Browser,
     readonly page: Page,
-  ) {}
+  ) {
+    pipe.on('error', (error) => (this.failure ??= error));
+    pipe.on('close', () => (this.failure ??= new Error('the page closed its pipe')));
+  }
 
   static async start(): Promise<PanelHarness> {
     const server = await servePanel();
+    const pipes = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(pipes, 'listening');
     const browser = await launchBrowser();
-    const page = await browser.newPage({ viewport: { width: 420, height: 800 } });
+    // The panel's CSP allows no connections: bypassed for the pipe only (test/panel checks
+    // the CSP itself).
+    const page = await browser.newPage({ viewport: { width: 420, height: 800 }, bypassCSP: true });
     page.on('pageerror', (error) => console.error(`  panel error: ${error.message}`));
     await page.addInitScript(INSTRUMENT);
+    await page.addInitScript(PIPE((pipes.address() as AddressInfo).port));
+    const connected = once(pipes, 'connection') as Promise<[WebSocket]>;
     await page.goto(server.url);
+    const [pipe] = await connected;
     await page.waitForFunction(
       () => (window as unknown as { __posted: unknown[] }).__posted.length,
     );
-    return new PanelHarness(server, browser, page);
+    return new PanelHarness(server, pipes, pipe, browser, page);
   }
 
   get browserVersion(): string {
@@ -144,28 +167,15 @@ export class PanelHarness {
 
   /**
    * One message to the page, after those before it (VS Code keeps their order too). Like
-   * VS Code's postMessage it does not wait for the page: messages posted while one DevTools
-   * call is on its way go together in the next, each still its own `message` event (a
-   * round trip per message would measure DevTools, not the panel).
+   * VS Code's postMessage it does not wait for the page.
    */
   post(message: HostMessage | FeedMessage): void {
     if (message.type === 'events') this.posted += message.events.length;
-    this.outbox.push(message);
-    if (this.outbox.length === 1) this.chain = this.chain.then(() => this.deliver());
-  }
-
-  private async deliver(): Promise<void> {
-    const messages = this.outbox.splice(0);
-    await this.page
-      .evaluate((list) => {
-        for (const m of list) window.postMessage(m, '*');
-      }, messages)
-      .catch((error: unknown) => (this.failure ??= error));
+    this.pipe.send(JSON.stringify(message));
   }
 
   /** Resolves once every live event posted so far has been painted. */
   async allPainted(timeoutMs: number): Promise<void> {
-    await this.chain;
     if (this.failure) throw this.failure;
     try {
       await this.page.waitForFunction(
@@ -197,9 +207,23 @@ export class PanelHarness {
     }, reset);
   }
 
+  /**
+   * Traces the page until the returned function is called, which writes a Chrome trace (open
+   * it in DevTools' Performance panel): where the renderer's time goes, including layout,
+   * style and paint that a JS profile shows only as "(program)". For BENCH_E2E_PROFILE.
+   */
+  async trace(): Promise<(file: string) => Promise<void>> {
+    await this.browser.startTracing(this.page, {
+      categories: (process.env.BENCH_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute').split(','),
+    });
+    return async (file) => writeFileSync(file, await this.browser.stopTracing());
+  }
+
   async close(): Promise<void> {
     this.feed.dispose();
+    this.pipe.close();
     await this.browser.close();
+    await new Promise((done) => this.pipes.close(done));
     await this.server.close();
   }
 }

@@ -91,13 +91,60 @@ export class VirtualList {
     return this.heights.get(block.key) ?? ESTIMATE_PX;
   }
 
-  /** Draws the blocks around `target` (default: where the user is, or the end when stuck). */
+  /** Draws what is on screen: the end when stuck to it, else around `target` (or the user). */
   private render(target?: number): void {
+    if (this.stick) this.renderEnd();
+    else this.renderAround(target ?? this.viewport.scrollTop, target !== undefined);
+  }
+
+  /**
+   * Stuck to the bottom, where text streams in: blocks go in from the last one up, each
+   * measured as it goes in, until the screen and the overscan are full. Choosing them by
+   * estimated heights first laid out every block of a burst (many screens of text) only to
+   * drop most of them once measured; laying out text is most of what the panel costs.
+   */
+  private renderEnd(): void {
+    const blocks = this.blocks;
+    const need = (this.viewport.clientHeight || 600) + OVERSCAN_PX;
+    const next = new Map<number, Rendered>();
+    let below: HTMLElement | null = null; // the node the next one goes before (null: the end)
+    let filled = 0;
+    let first = blocks.length;
+    while (first > 0 && filled < need) {
+      const block = blocks[--first]!;
+      const known = this.rendered.get(block.key);
+      let node = known?.node;
+      if (!known || known.version !== block.version) {
+        known?.node.remove();
+        node = this.renderBlock(block);
+        node.dataset.key = String(block.key);
+      }
+      if (node!.nextSibling !== below || node!.parentNode !== this.items)
+        this.items.insertBefore(node!, below);
+      next.set(block.key, { version: block.version, node: node! });
+      // Lays out only what went in since the last read.
+      const height = node!.offsetHeight;
+      this.heights.set(block.key, height);
+      filled += height;
+      below = node!;
+    }
+    while (this.items.firstChild && this.items.firstChild !== below)
+      this.items.firstChild.remove();
+    this.rendered = next;
+    let above = 0;
+    for (let i = 0; i < first; i++) above += this.height(blocks[i]!);
+    this.top.style.height = `${above}px`;
+    this.bottom.style.height = '0px';
+    this.viewport.scrollTop = this.viewport.scrollHeight;
+  }
+
+  /**
+   * Draws the blocks around scroll position `scrollTop` (the user scrolled up to read), and
+   * moves there if `move` (older blocks went in above).
+   */
+  private renderAround(scrollTop: number, move: boolean): void {
     const blocks = this.blocks;
     const view = this.viewport.clientHeight || 600;
-    let total = 0;
-    for (const b of blocks) total += this.height(b);
-    const scrollTop = this.stick ? Math.max(0, total - view) : (target ?? this.viewport.scrollTop);
     const from = scrollTop - OVERSCAN_PX;
     const to = scrollTop + view + OVERSCAN_PX;
     let offset = 0;
@@ -140,7 +187,6 @@ export class VirtualList {
     for (let i = last; i < blocks.length; i++) below += this.height(blocks[i]!);
     this.top.style.height = `${firstOffset}px`;
     this.bottom.style.height = `${below}px`;
-    if (this.stick) this.viewport.scrollTop = this.viewport.scrollHeight;
-    else if (target !== undefined) this.viewport.scrollTop = target;
+    if (move) this.viewport.scrollTop = scrollTop;
   }
 }
