@@ -214,7 +214,10 @@ export class PanelHarness {
    */
   async trace(): Promise<(file: string) => Promise<void>> {
     await this.browser.startTracing(this.page, {
-      categories: (process.env.BENCH_TRACE_CATS ?? 'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute').split(','),
+      categories: (
+        process.env.BENCH_TRACE_CATS ??
+        'devtools.timeline,disabled-by-default-devtools.timeline,v8.execute'
+      ).split(','),
     });
     return async (file) => writeFileSync(file, await this.browser.stopTracing());
   }

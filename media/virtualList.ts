@@ -128,8 +128,7 @@ export class VirtualList {
       filled += height;
       below = node!;
     }
-    while (this.items.firstChild && this.items.firstChild !== below)
-      this.items.firstChild.remove();
+    while (this.items.firstChild && this.items.firstChild !== below) this.items.firstChild.remove();
     this.rendered = next;
     let above = 0;
     for (let i = 0; i < first; i++) above += this.height(blocks[i]!);
