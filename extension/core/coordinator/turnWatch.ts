@@ -42,7 +42,11 @@ export class TurnWatch {
         }
         return undefined;
       case 'text':
-        if (turn) turn.text = (turn.text + event.text).slice(-2 * LAST_WORDS);
+        if (!turn) return undefined;
+        // Cut back only once it is well over: cutting at every delta copied ~800 characters
+        // per event (most of what the coordinator allocated while agents streamed).
+        turn.text += event.text;
+        if (turn.text.length > 8 * LAST_WORDS) turn.text = turn.text.slice(-2 * LAST_WORDS);
         return undefined;
       case 'report':
         turn ??= { reported: true, text: '' };
