@@ -15,9 +15,10 @@ import {
 } from '../protocol/webview';
 import { renderApprovals } from './approvalsView';
 import { renderChanges } from './changesView';
+import { runSlash } from './slashCommands';
 import { renderBlock } from './blockView';
 import { Cogitating } from './cogitating';
-import { Composer, SLASH_HELP } from './composer';
+import { Composer } from './composer';
 import { el, formatCost, formatTokens, iconButton } from './dom';
 import { makeSection, type Section, type SectionState } from './sections';
 import { renderSquad } from './squadSection';
@@ -129,7 +130,8 @@ const composer = new Composer({
   stop: () => {
     if (selectedId && inTurn()) post({ type: 'interrupt', agentId: selectedId });
   },
-  command: runSlash,
+  command: (name) =>
+    runSlash(name, { agent: selected(), events: model?.lastSeq ?? 0, note, post, usageText }),
 });
 conversation.append(
   convHeader,
@@ -210,46 +212,6 @@ function note(...lines: string[]): void {
   localNote.replaceChildren(...lines.map((l) => el('div', undefined, l)));
 }
 
-function runSlash(name: string, args: string): boolean {
-  const agent = selected();
-  void args;
-  switch (name) {
-    case 'help':
-      note('Commands:', ...SLASH_HELP.map(([c, d]) => `${c} — ${d}`));
-      return true;
-    case 'cost':
-      if (!agent) return (note('Nobody is selected.'), true);
-      note(`${agent.name}, all turns so far: ${usageText(agent)}.`);
-      return true;
-    case 'status':
-      if (!agent) return (note('Nobody is selected.'), true);
-      note(
-        `${agent.name}: ${agent.state}${agent.stateReason ? ` (${agent.stateReason})` : ''} on ${agent.workerName}, ${agent.engine} engine, ${model?.lastSeq ?? 0} events.`,
-      );
-      return true;
-    case 'stop':
-      if (agent) post({ type: 'interrupt', agentId: agent.id });
-      return true;
-    case 'login':
-      post({ type: 'welcome', action: 'signIn' });
-      return true;
-    case 'key':
-      post({ type: 'welcome', action: 'apiKey' });
-      return true;
-    case 'demo':
-      post({ type: 'welcome', action: 'demo' });
-      return true;
-    case 'dismiss':
-      if (!agent) return (note('Nobody is selected.'), true);
-      if (agent.isJake) return (note('Jake cannot be dismissed: he runs the place.'), true);
-      post({ type: 'dismiss', agentId: agent.id });
-      return true;
-    default:
-      note(`Unknown command /${name}. Type /help for the list.`);
-      return false;
-  }
-}
-
 // --- rendering ----------------------------------------------------------------------------
 /** The agent's totals (protocol/usage.ts): the same figures in the header, the squad and /cost. */
 function usageText(agent: AgentRow): string {
@@ -324,10 +286,13 @@ function flush(): void {
   if (!model || pending.length === 0) return;
   const batch = pending;
   pending = [];
+  const { state, stateReason } = model;
   model.append(batch);
   for (const envelope of batch) raw.push(envelope);
   list.update(model.blocks);
-  renderConversation();
+  // The rest of the view follows the agent's state only: redrawn every frame of a stream, its
+  // buttons (approvals, review) were replaced under the pointer, and clicks got lost.
+  if (model.state !== state || model.stateReason !== stateReason) renderConversation();
 }
 
 function onHostMessage(message: HostMessage): void {

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nanoid } from 'nanoid';
-import { ErrorCode, errorMessage } from '../protocol/errors';
+import { errorMessage } from '../protocol/errors';
 import {
   PROTOCOL_VERSION,
   type AgentInfo,
@@ -20,10 +20,19 @@ import type { Logger } from '../runtime/log';
 import { PermissionBroker } from '../runtime/permissionBroker';
 import { AgentWorkspaces, type PreparedWorkspace } from './agentWorkspaces';
 import { RecordStore, type AgentRecord } from './agentRecords';
-import { lastJournalledState, orphanJournals, settleRestored } from './restore';
+import { restoreAgents } from './restoreAgents';
 import { RetiredAgents } from './retiredAgents';
-import { prepareStateDir } from './stateDir';
-import { WorkerError, type CoordinatorPeer, type WorkerApi } from './workerApi';
+import type { CoordinatorPeer, WorkerApi } from './workerApi';
+import {
+  agentExists,
+  dismissedAgent,
+  engineUnusable,
+  full,
+  noWorkspaces,
+  otherProtocol,
+  recordUnwritable,
+  unknownAgent,
+} from './workerErrors';
 import { resolveCwd, stableWorkerId } from './workdir';
 
 export interface WorkerRuntimeOptions {
@@ -122,91 +131,16 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     notices.push({ level, message });
   }
 
-  async function restoreOne(found: AgentRecord): Promise<void> {
-    let record = found;
-    const { spec } = record;
-    if (record.state === 'dismissed') {
-      retired.add(spec.agentId, spec.name, record.dismissedAt ?? Date.now());
-      return;
-    }
-    const { journal, problems, lost } = await journals.restore(spec.agentId);
-    if (problems.length > 0)
-      report('warning', `Agent ${spec.name} (${spec.agentId}): ${problems.join('; ')}.`);
-    // The journal is newer than the record when the worker died within a debounce.
-    const last = lastJournalledState(journal.recentLines()) ?? record;
-    if (last.state === 'dismissed') {
-      const dismissedAt = Date.now();
-      records.save({ ...record, state: 'dismissed', reason: last.reason, dismissedAt });
-      retired.add(spec.agentId, spec.name, dismissedAt, journal);
-      return;
-    }
-    record = { ...record, state: last.state, reason: last.reason };
-    const agent = new Agent(spec, journal, broker, hooks, log, {
-      state: record.state,
-      reason: record.reason,
-      sessionId: record.sessionId,
-    });
-    agents.set(agent.id, agent);
-    uncounted.add(agent.id);
-    workspaces?.adopt(agent.id, spec.workspace);
-    if (lost) agent.emit({ kind: 'notice', level: 'warning', code: 'journal_lost', message: lost });
-    // A fresh engine session that resumes the old conversation (by its session id) on the
-    // next message: the agent takes work again instead of being a read-only record.
-    const engine = engines.get(spec.engine);
-    if (engine) agent.attachSessionLater(() => engine.createSession(agent.context([])));
-    settleRestored(agent, record);
-  }
-
   const ready = (async () => {
     if (!options.stateDir || !journalDir) {
       await journals.start();
       return;
     }
-    notices.push(...(await prepareStateDir(options.stateDir, log)));
-    const previous = await journals.start();
-    if (previous.kind === 'crash-after-reboot')
-      report(
-        'warning',
-        'The worker did not stop cleanly before the machine restarted: events that had not reached the disk are lost (each affected agent says so in its transcript).',
-      );
-    const loaded = await records.load();
-    notices.push(...loaded.notices);
-    for (const record of loaded.records) {
-      try {
-        await restoreOne(record);
-      } catch (error) {
-        report(
-          'warning',
-          `Agent ${record.spec.name} (${record.spec.agentId}) could not be restored: ${errorMessage(error)}. Its files stay in ${options.stateDir}.`,
-        );
-      }
-    }
-    const orphans = await orphanJournals(journalDir, (id) => agents.has(id) || retired.has(id));
-    for (const orphan of orphans) retired.add(orphan.agentId, '(no record)', orphan.modifiedAt);
-    if (orphans.length > 0)
-      report(
-        'warning',
-        `${orphans.length} journal(s) in ${journalDir} have no agent record (${orphans
-          .slice(0, 3)
-          .map((o) => o.agentId)
-          .join(
-            ', ',
-          )}${orphans.length > 3 ? ', ...' : ''}); they stay replayable and are pruned with dismissed agents.`,
-      );
-    await retired.prune();
-    // Worktrees and mirrors no record needs any more (only fully committed ones go).
-    await workspaces?.sweep(
-      new Set(agents.keys()),
-      new Set(
-        loaded.records.flatMap((r) => (r.spec.workspace ? [r.spec.workspace.projectId] : [])),
-      ),
-    );
+    const { stateDir } = options;
+    const parts = { stateDir, journalDir, log, journals, records, retired, agents, uncounted };
+    await restoreAgents({ ...parts, workspaces, engines, broker, hooks, notices, report });
     pruneTimer = setInterval(() => void retired.prune(), PRUNE_EVERY_MS);
     pruneTimer.unref();
-    if (agents.size > 0 || retired.size > 0)
-      log.info(
-        `restored ${agents.size} agent(s) (${retired.size} dismissed, replayable) from ${options.stateDir}`,
-      );
   })().catch((error: unknown) => {
     // Restore never refuses to start: the worker runs with what it could read.
     report('warning', `Restoring agents from ${options.stateDir} failed: ${errorMessage(error)}.`);
@@ -225,16 +159,9 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     return probes;
   }
 
-  function unknownAgent(agentId: string): WorkerError {
-    return new WorkerError(
-      ErrorCode.UnknownAgent,
-      `Unknown agent "${agentId}" on worker ${options.name}. List agents with agent/list; it may have been summoned on another worker.`,
-    );
-  }
-
   function getAgent(agentId: string): Agent {
     const agent = agents.get(agentId);
-    if (!agent) throw unknownAgent(agentId);
+    if (!agent) throw unknownAgent(options.name, agentId);
     return agent;
   }
 
@@ -252,35 +179,19 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
 
   function requireWorkspaces(): AgentWorkspaces {
     if (workspaces) return workspaces;
-    throw new WorkerError(
-      ErrorCode.Workspace,
-      `Worker ${options.name} keeps no state dir, so it has no agent workspaces. Start it with --state-dir.`,
-      { kind: 'NoWorkspace' },
-    );
+    throw noWorkspaces(options.name);
   }
 
   function assertRoom(): void {
     const running = activeCount();
-    if (running >= options.maxAgents) {
-      throw new WorkerError(
-        ErrorCode.Capacity,
-        `Worker ${options.name} is full: ${running} of ${options.maxAgents} agents running. Dismiss one, attach another worker, or start this one with --max-agents N.`,
-        { running, maxAgents: options.maxAgents },
-      );
-    }
+    if (running >= options.maxAgents) throw full(options.name, running, options.maxAgents);
   }
 
   return {
     ready,
     workerId,
     async hello(params) {
-      if (params.protocolVersion !== PROTOCOL_VERSION) {
-        throw new WorkerError(
-          ErrorCode.ProtocolVersion,
-          `This worker speaks protocol ${PROTOCOL_VERSION}; the client speaks ${params.protocolVersion}. Update the older side so both match.`,
-          { workerProtocolVersion: PROTOCOL_VERSION },
-        );
-      }
+      if (params.protocolVersion !== PROTOCOL_VERSION) throw otherProtocol(params.protocolVersion);
       await ready;
       return {
         protocolVersion: PROTOCOL_VERSION,
@@ -303,32 +214,18 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       await ready;
       const engine = engines.get(params.engine);
       const status = (await probeEngines()).find((s) => s.name === params.engine);
-      if (!engine || !status?.available) {
-        throw new WorkerError(
-          ErrorCode.EngineUnavailable,
-          `The ${params.engine} engine is not usable on worker ${options.name}: ${status?.reason ?? 'not installed'}.`,
-          { engine: params.engine },
-        );
-      }
+      if (!engine || !status?.available)
+        throw engineUnusable(options.name, params.engine, status?.reason);
       assertRoom();
       const agentId = params.agentId ?? nanoid(12);
-      if (agents.has(agentId) || retired.has(agentId)) {
-        throw new WorkerError(
-          ErrorCode.InvalidParams,
+      if (agents.has(agentId) || retired.has(agentId))
+        throw agentExists(
           `An agent with id "${agentId}" already exists on this worker${retired.has(agentId) ? ' (dismissed; its journal is kept)' : ''}. Omit agentId to get a fresh one.`,
-          { issues: [{ path: 'agentId', message: 'already exists' }] },
         );
-      }
       // Its own worktree when the coordinator asks for one; else it works in the workdir.
       let prepared: PreparedWorkspace | undefined;
       if (params.workspace) {
-        if (!workspaces)
-          throw new WorkerError(
-            ErrorCode.Workspace,
-            `Worker ${options.name} keeps no state dir, so it cannot give agents worktrees. Start it with --state-dir.`,
-            { kind: 'NoWorkspace' },
-          );
-        prepared = await workspaces.prepare(agentId, params.name, params.workspace);
+        prepared = await requireWorkspaces().prepare(agentId, params.name, params.workspace);
       }
       const spec: AgentSpec = {
         agentId,
@@ -348,9 +245,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       try {
         journal = journals.create(agentId);
       } catch (error) {
-        throw new WorkerError(ErrorCode.InvalidParams, errorMessage(error), {
-          issues: [{ path: 'agentId', message: 'already exists' }],
-        });
+        throw agentExists(errorMessage(error));
       }
       // On disk before the agent emits anything (see RecordStore.createNow).
       try {
@@ -363,10 +258,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         });
       } catch (error) {
         journals.discard(journal);
-        throw new WorkerError(
-          ErrorCode.InternalError,
-          `Worker ${options.name} could not write the agent's record: ${errorMessage(error)}. Check the space and permissions of its --state-dir.`,
-        );
+        throw recordUnwritable(options.name, errorMessage(error));
       }
       const agent = new Agent(spec, journal, broker, hooks, log);
       if (params.credentials)
@@ -390,19 +282,9 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     },
 
     async send(params) {
-      if (retired.has(params.agentId)) {
-        throw new WorkerError(
-          ErrorCode.IllegalState,
-          `Agent ${retired.nameOf(params.agentId)} was dismissed; summon a new agent to continue.`,
-        );
-      }
+      if (retired.has(params.agentId)) throw dismissedAgent(retired.nameOf(params.agentId));
       const agent = getAgent(params.agentId);
-      if (agent.state === 'dismissed') {
-        throw new WorkerError(
-          ErrorCode.IllegalState,
-          `Agent ${agent.spec.name} was dismissed; summon a new agent to continue.`,
-        );
-      }
+      if (agent.state === 'dismissed') throw dismissedAgent(agent.spec.name);
       // A restored agent takes a capacity slot again when it takes work.
       if (uncounted.has(agent.id)) {
         assertRoom();
@@ -454,7 +336,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
 
     async replay(params) {
       const journal = await journalOf(params.agentId);
-      if (!journal) throw unknownAgent(params.agentId);
+      if (!journal) throw unknownAgent(options.name, params.agentId);
       const limit = Math.min(params.limit ?? REPLAY_CAP, REPLAY_CAP);
       const { events, more } = await journal.replay(params.afterSeq, limit);
       return { events, lastSeq: journal.lastSeq, more };
@@ -470,13 +352,13 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
 
     async changes(params) {
       if (!agents.has(params.agentId) && !retired.has(params.agentId))
-        throw unknownAgent(params.agentId);
+        throw unknownAgent(options.name, params.agentId);
       return requireWorkspaces().changes(params);
     },
 
     async pull(params) {
       if (!agents.has(params.agentId) && !retired.has(params.agentId))
-        throw unknownAgent(params.agentId);
+        throw unknownAgent(options.name, params.agentId);
       return requireWorkspaces().pull(params);
     },
 

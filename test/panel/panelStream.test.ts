@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../protocol/agentEvents';
 import { envelopes, JAKE, row, squad } from './fixtures';
-import { framesDrawn, send, usePanelPage, view } from './panelPage';
+import { framesDrawn, posted, send, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -12,8 +12,11 @@ const panel = usePanelPage();
 const paragraph = (n: number, chars: number): string =>
   `Burst paragraph ${n}. ${'The ale flows and the agents work. '.repeat(Math.ceil(chars / 35))}`;
 
-async function openFrodo(): Promise<void> {
-  await send(panel.page, squad([JAKE, row({ id: 'frodo-1', name: 'Frodo' })]));
+async function openFrodo(extra: Parameters<typeof squad>[1] = [], branch?: string): Promise<void> {
+  await send(
+    panel.page,
+    squad([JAKE, row({ id: 'frodo-1', name: 'Frodo', ...(branch ? { branch } : {}) })], extra),
+  );
   await view(panel.page).locator('li.agent', { hasText: 'Frodo' }).click();
   await send(panel.page, {
     type: 'transcript',
@@ -78,5 +81,51 @@ describe('the transcript under a stream of long texts', () => {
     await framesDrawn(panel.page, 3);
     expect(await transcript.evaluate((t) => t.scrollTop)).toBeLessThan(600);
     expect(await transcript.locator('.items').textContent()).toContain('Burst paragraph 1.');
+  });
+
+  it('keeps the approval cards and the review box it shows while the agent streams (clicks land)', async () => {
+    const approval = {
+      agentId: 'frodo-1',
+      requestId: 'r1',
+      workerLabel: 'local worker',
+      tool: 'Bash',
+      input: { command: 'npm test' },
+      request: 'tool' as const,
+    };
+    await openFrodo([approval], 'tavern/frodo');
+    const card = view(panel.page).locator('.approvals .approval');
+    const changes = view(panel.page).locator('.changes-box details');
+    await expect.poll(() => card.count()).toBe(1);
+    await expect.poll(() => changes.count()).toBe(1);
+    // Marked nodes: a redraw replaces them (and a click between mousedown and mouseup is lost).
+    await card.evaluate((n) => (n.dataset.mark = 'kept'));
+    await changes.evaluate((n) => (n.dataset.mark = 'kept'));
+    for (let i = 0; i < 10; i++) {
+      await send(panel.page, {
+        type: 'events',
+        agentId: 'frodo-1',
+        events: envelopes('frodo-1', [{ kind: 'text', text: `word ${i} ` }], 2 + i),
+      });
+      await framesDrawn(panel.page, 1);
+    }
+    await expect
+      .poll(() => view(panel.page).locator('.transcript').textContent())
+      .toContain('word 9');
+    expect(await card.getAttribute('data-mark')).toBe('kept');
+    expect(await changes.getAttribute('data-mark')).toBe('kept');
+    // A change of state still redraws them (the agent went on working: the card stays).
+    await send(panel.page, {
+      type: 'events',
+      agentId: 'frodo-1',
+      events: envelopes('frodo-1', [{ kind: 'state', state: 'working' }], 12),
+    });
+    await expect.poll(() => card.getAttribute('data-mark')).toBeNull();
+    await card
+      .getByRole('button', { name: /^Allow/ })
+      .first()
+      .click();
+    expect(await posted(panel.page)).toContainEqual(
+      expect.objectContaining({ type: 'answer', requestId: 'r1', decision: 'allow' }),
+    );
   });
 });

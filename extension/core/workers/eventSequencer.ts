@@ -52,12 +52,12 @@ export class EventSequencer {
     this.streams.delete(agentId);
   }
 
-  trackedAgents(): string[] {
+  private trackedAgents(): string[] {
     return [...this.streams.keys()];
   }
 
   /** Whether the agent's stream ended (it was dismissed). */
-  ended(agentId: string): boolean {
+  private ended(agentId: string): boolean {
     return this.streams.get(agentId)?.ended ?? false;
   }
 
@@ -84,6 +84,17 @@ export class EventSequencer {
   private hold(stream: AgentStream, envelope: AgentEventEnvelope): void {
     if (stream.buffer.length >= MAX_HELD) stream.buffer = [];
     stream.buffer.push(envelope);
+  }
+
+  /**
+   * After a (re)connect, from the agents the worker lists: replays those it has more of, and
+   * those tracked here that it no longer lists (dismissed meanwhile: their journals replay).
+   */
+  catchUp(listed: readonly { agentId: string; lastSeq: number }[]): Promise<void[]> {
+    const ids = new Set(listed.map((a) => a.agentId));
+    const behind = listed.filter((a) => a.lastSeq > this.lastSeq(a.agentId)).map((a) => a.agentId);
+    const gone = this.trackedAgents().filter((id) => !ids.has(id) && !this.ended(id));
+    return Promise.all([...behind, ...gone].map((id) => this.sync(id)));
   }
 
   /** Replays everything after the last delivered seq (after a reconnect, or on a gap). */

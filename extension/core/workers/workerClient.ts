@@ -25,8 +25,6 @@ import {
   AgentSpawn,
   PermissionRequest,
   PermissionSettled,
-  PROTOCOL_VERSION,
-  WorkerHello,
   type HelloResult,
   type ParamsOf,
   type PermissionDecision,
@@ -41,6 +39,8 @@ import { DRAINED_METHOD, DrainingMessageReader } from './drainingReader';
 import { eventsIn } from './eventIntake';
 import { WorkerConnectError } from './connectErrors';
 import { EventSequencer } from './eventSequencer';
+import { handshake } from './handshake';
+import { startHeartbeat } from './heartbeat';
 import { openWorkerSocket } from './openSocket';
 
 export type WorkerStatus = 'connecting' | 'connected' | 'reconnecting' | 'down' | 'closed';
@@ -77,10 +77,8 @@ export class WorkerClient {
   private statusValue: WorkerStatus = 'connecting';
   private lastErrorValue: string | undefined;
   private helloValue: HelloResult | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: (() => void) | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private lastPongAt = 0;
-  private pingSentAt = 0;
   private rttValue: number | undefined;
   private disposed = false;
   private halted = false;
@@ -283,42 +281,15 @@ export class WorkerClient {
       connection.dispose();
       this.onDrained();
     });
-    socket.on('pong', () => {
-      this.lastPongAt = Date.now();
-      this.rttValue = this.lastPongAt - this.pingSentAt;
-    });
-    // Any frame is a sign of life: a worker busy streaming may answer pings late.
-    socket.on('message', () => (this.lastPongAt = Date.now()));
     connection.listen();
 
     let hello: HelloResult;
     try {
-      hello = WorkerHello.result.parse(
-        await connection.sendRequest(WorkerHello.method, {
-          protocolVersion: PROTOCOL_VERSION,
-          client: { name: this.options.clientName, version: this.options.clientVersion },
-          capabilities: { eventBatches: true },
-        }),
-      );
+      const client = { name: this.options.clientName, version: this.options.clientVersion };
+      hello = await handshake(connection, client, this.helloValue, this.where());
     } catch (error) {
       this.teardown(1000);
-      if (error instanceof ResponseError && error.code === ErrorCode.ProtocolVersion) {
-        throw new WorkerConnectError('protocol', error.message);
-      }
-      throw error instanceof WorkerConnectError
-        ? error
-        : new WorkerConnectError(
-            'closed',
-            `Handshake with ${this.where()} failed: ${errorMessage(error)}`,
-          );
-    }
-    if (this.helloValue && hello.workerId !== this.helloValue.workerId) {
-      // Its agents are not this worker's: never merge two machines into one.
-      this.teardown(1000);
-      throw new WorkerConnectError(
-        'identity',
-        `A different worker (id ${hello.workerId}, "${hello.name}") now answers at ${this.where()}, where worker ${this.helloValue.workerId} ("${this.helloValue.name}") was. Detach it and attach it again if that is intended.`,
-      );
+      throw error;
     }
     this.helloValue = hello;
     // From now on events are handled as their frame is read (see drainingReader.ts). One that
@@ -329,16 +300,8 @@ export class WorkerClient {
     this.startHeartbeat(socket);
     this.setStatus('connected');
     this.helloEmitter.fire(hello);
-    // Catch up on everything missed: agents the worker has that we are behind on, and
-    // agents we track that it no longer lists (dismissed meanwhile: their journals replay).
-    const listed = new Set(hello.agents.map((a) => a.agentId));
-    const behind = hello.agents
-      .filter((a) => a.lastSeq > this.sequencer.lastSeq(a.agentId))
-      .map((a) => a.agentId);
-    const gone = this.sequencer
-      .trackedAgents()
-      .filter((id) => !listed.has(id) && !this.sequencer.ended(id));
-    await Promise.all([...behind, ...gone].map((id) => this.sequencer.sync(id)));
+    // Catch up on everything missed while away.
+    await this.sequencer.catchUp(hello.agents);
   }
 
   /** Events checked where they enter (eventIntake.ts); false: the message carries none. */
@@ -365,35 +328,17 @@ export class WorkerClient {
   }
 
   private startHeartbeat(socket: WebSocket): void {
-    clearInterval(this.heartbeat);
-    const every = this.options.heartbeatMs ?? 1000;
-    const deadAfter = this.options.deadAfterMs ?? 3000;
-    this.lastPongAt = Date.now();
-    let lastBeat = this.lastPongAt;
-    this.heartbeat = setInterval(() => {
-      const now = Date.now();
-      // A beat that comes late means this process was busy, not that the worker was silent:
-      // its pong may be waiting unread in the socket (timers run before I/O is read). The
-      // time this loop was away does not count against the worker.
-      const stalled = now - lastBeat - every;
-      if (stalled > every) this.lastPongAt += stalled;
-      lastBeat = now;
-      // Unread because this process holds it back (turnBudget.ts): the silence is ours.
-      if (socket.isPaused) this.lastPongAt = now;
-      if (now - this.lastPongAt > deadAfter) {
-        this.log(`no answer from ${this.where()} for ${deadAfter} ms; marking it down`);
-        this.lastErrorValue = `No heartbeat from the worker for ${Math.round(deadAfter / 1000)} s.`;
-        socket.terminate();
-        return;
-      }
-      this.pingSentAt = Date.now();
-      try {
-        socket.ping();
-      } catch {
-        // The close handler deals with a dead socket.
-      }
-    }, every);
-    this.heartbeat.unref?.();
+    this.stopHeartbeat?.();
+    const deadAfterMs = this.options.deadAfterMs ?? 3000;
+    this.stopHeartbeat = startHeartbeat(socket, {
+      everyMs: this.options.heartbeatMs ?? 1000,
+      deadAfterMs,
+      onRtt: (ms) => (this.rttValue = ms),
+      onSilent: () => {
+        this.log(`no answer from ${this.where()} for ${deadAfterMs} ms; marking it down`);
+        this.lastErrorValue = `No heartbeat from the worker for ${Math.round(deadAfterMs / 1000)} s.`;
+      },
+    });
   }
 
   /**
@@ -438,8 +383,8 @@ export class WorkerClient {
   }
 
   private teardown(closeCode: number | undefined): void {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = undefined;
     // A socket that closed by itself (no closeCode) leaves its connection to drain: the
     // DRAINED_METHOD marker disposes it after the last message received.
     if (closeCode !== undefined) this.connection?.dispose();
