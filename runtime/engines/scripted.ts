@@ -19,6 +19,13 @@ const TYPEWRITE_MS = 35;
 /** Yield to the event loop this often while streaming, so interrupts and peers get served. */
 const YIELD_EVERY = 256;
 
+/**
+ * What `stream` sends, cut to SIZE: words and spaces, as agents write. (It was one run of
+ * 'x': a single word thousands of characters long, which the panel lays out many times
+ * slower than prose.)
+ */
+const PROSE = 'The ale flows, the agents work and the whole tavern hums along nicely. ';
+
 type Step = { kind: 'echo'; text: string } | { kind: 'directive'; name: string; arg: string };
 
 /** Index just past the JSON object starting at `from` (balanced braces, strings respected). */
@@ -135,7 +142,7 @@ class ScriptedSession implements EngineSession {
     switch (name) {
       case 'stream': {
         const [count = 1, size = 16] = arg.split(/\s+/).map((n) => Number.parseInt(n, 10));
-        const chunk = 'x'.repeat(Math.max(0, size));
+        const chunk = PROSE.repeat(Math.ceil(Math.max(0, size) / PROSE.length)).slice(0, size);
         for (let i = 0; i < count; i++) {
           if (signal.aborted) throw new Interrupted();
           ctx.emit({ kind: 'text', text: chunk });
