@@ -8,8 +8,12 @@ const LAST_WORDS = 400;
 
 interface Turn {
   reported: boolean;
-  text: string;
+  /** The last deltas, just enough of them to hold 2 x LAST_WORDS characters. */
+  pieces: string[];
+  length: number;
 }
+
+const fresh = (reported: boolean): Turn => ({ reported, pieces: [], length: 0 });
 
 export class TurnWatch {
   private readonly turns = new Map<string, Turn>();
@@ -23,14 +27,14 @@ export class TurnWatch {
     switch (event.kind) {
       case 'state':
         if (event.state === 'working') {
-          this.turns.set(envelope.agentId, { reported: false, text: '' });
+          this.turns.set(envelope.agentId, fresh(false));
           return undefined;
         }
         if (event.state === 'dismissed') this.turns.delete(envelope.agentId);
         if (!turn || turn.reported) return undefined;
         if (event.state === 'waiting' && event.reason === 'input') {
           this.turns.delete(envelope.agentId);
-          const words = turn.text.trim();
+          const words = turn.pieces.join('').trim();
           return {
             status: 'no_report',
             summary: words
@@ -43,13 +47,16 @@ export class TurnWatch {
         return undefined;
       case 'text':
         if (!turn) return undefined;
-        // Cut back only once it is well over: cutting at every delta copied ~800 characters
-        // per event (most of what the coordinator allocated while agents streamed).
-        turn.text += event.text;
-        if (turn.text.length > 8 * LAST_WORDS) turn.text = turn.text.slice(-2 * LAST_WORDS);
+        // Whole deltas drop off the front; none is copied. (Keeping a string cut to the last
+        // 800 characters copied them at every delta: most of what the coordinator allocated
+        // while agents streamed.)
+        turn.pieces.push(event.text);
+        turn.length += event.text.length;
+        while (turn.length - turn.pieces[0]!.length >= 2 * LAST_WORDS)
+          turn.length -= turn.pieces.shift()!.length;
         return undefined;
       case 'report':
-        turn ??= { reported: true, text: '' };
+        turn ??= fresh(true);
         turn.reported = true;
         this.turns.set(envelope.agentId, turn);
         return { status: event.status, summary: event.summary };
