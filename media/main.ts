@@ -44,6 +44,9 @@ interface SavedState {
   layout?: { squad?: SectionState; workers?: SectionState };
 }
 
+/** The least time between two draws of a streaming transcript. */
+const DRAW_EVERY_MS = 30;
+
 const vscode = acquireVsCodeApi();
 const saved = (vscode.getState() ?? {}) as SavedState;
 const layout = { squad: { open: true }, workers: { open: true }, ...saved.layout };
@@ -182,6 +185,7 @@ let model: TranscriptModel | undefined;
 let raw: AgentEventEnvelope[] = [];
 let pending: AgentEventEnvelope[] = [];
 let frame = 0;
+let lastDrawn = -Infinity;
 let openRequested = false;
 
 function selected(): AgentRow | undefined {
@@ -281,9 +285,13 @@ function showPage(
   renderConversation();
 }
 
-function flush(): void {
+function flush(now: number): void {
   frame = 0;
   if (!model || pending.length === 0) return;
+  // At most ~30 draws a second: a stream reads as smoothly, and each draw lays out only what
+  // is on screen, so fewer draws is less work, not less shown.
+  if (now - lastDrawn < DRAW_EVERY_MS) return void (frame = requestAnimationFrame(flush));
+  lastDrawn = now;
   const batch = pending;
   pending = [];
   const { state, stateReason } = model;
