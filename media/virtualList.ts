@@ -98,10 +98,11 @@ export class VirtualList {
   }
 
   /**
-   * Stuck to the bottom, where text streams in: blocks go in from the last one up, each
-   * measured as it goes in, until the screen and the overscan are full. Choosing them by
-   * estimated heights first laid out every block of a burst (many screens of text) only to
-   * drop most of them once measured; laying out text is most of what the panel costs.
+   * Stuck to the bottom, where text streams in: blocks go in from the last one up, measured
+   * as they go in, until the screen and the overscan are full; in groups of 1, 2, 4... blocks,
+   * one layout per group. Choosing them by estimated heights first laid out every block of a
+   * burst (many screens of text) only to drop most of them once measured, and laying out
+   * text is most of what the panel costs.
    */
   private renderEnd(): void {
     const blocks = this.blocks;
@@ -110,23 +111,29 @@ export class VirtualList {
     let below: HTMLElement | null = null; // the node the next one goes before (null: the end)
     let filled = 0;
     let first = blocks.length;
-    while (first > 0 && filled < need) {
-      const block = blocks[--first]!;
-      const known = this.rendered.get(block.key);
-      let node = known?.node;
-      if (!known || known.version !== block.version) {
-        known?.node.remove();
-        node = this.renderBlock(block);
-        node.dataset.key = String(block.key);
+    for (let group = 1; first > 0 && filled < need; group *= 2) {
+      const placed: [Block, HTMLElement][] = [];
+      for (let n = 0; n < group && first > 0; n++) {
+        const block = blocks[--first]!;
+        const known = this.rendered.get(block.key);
+        let node = known?.node;
+        if (!node || known!.version !== block.version) {
+          node?.remove();
+          node = this.renderBlock(block);
+          node.dataset.key = String(block.key);
+        }
+        if (node.nextSibling !== below || node.parentNode !== this.items)
+          this.items.insertBefore(node, below);
+        next.set(block.key, { version: block.version, node });
+        placed.push([block, node]);
+        below = node;
       }
-      if (node!.nextSibling !== below || node!.parentNode !== this.items)
-        this.items.insertBefore(node!, below);
-      next.set(block.key, { version: block.version, node: node! });
-      // Lays out only what went in since the last read.
-      const height = node!.offsetHeight;
-      this.heights.set(block.key, height);
-      filled += height;
-      below = node!;
+      // The first read lays the group out; the rest read what that layout found.
+      for (const [block, node] of placed) {
+        const height = node.offsetHeight;
+        this.heights.set(block.key, height);
+        filled += height;
+      }
     }
     while (this.items.firstChild && this.items.firstChild !== below) this.items.firstChild.remove();
     this.rendered = next;
