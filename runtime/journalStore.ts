@@ -17,8 +17,8 @@ import { AppendHandles } from './appendHandles';
 import { currentBoot, readPreviousStop, writeBootFile, type PreviousStop } from './bootState';
 import type { EncodedEnvelope } from './eventEncoding';
 import { DEFAULT_RING_SIZE, Journal } from './journal';
-import { readMark, readTail, writeMark } from './journalFile';
-import { recoverSeq } from './seqRecovery';
+import { readTail, writeMark } from './journalFile';
+import { reopenJournal } from './seqRecovery';
 import { SyncSchedule } from './syncSchedule';
 import type { Logger } from './log';
 import { ensurePrivateDir, FILE_MODE } from './privateFiles';
@@ -63,7 +63,6 @@ const MAX_COMMIT_BYTES = 1024 * 1024;
 /** Lines whose write failed are retried; past this much per agent they are published anyway. */
 const MAX_HELD_BYTES = 16 * 1024 * 1024;
 const RETRY_MS = 1000;
-const TAIL_BYTES = 4 * 1024 * 1024;
 /**
  * Producers are asked to wait (see `drain`) while this many characters wait to be written,
  * and let go below a quarter of it: events never pile up in memory faster than the disk.
@@ -159,25 +158,14 @@ export class JournalStore {
   async restore(agentId: string): Promise<RestoredJournal> {
     const { file, markFile } = this.paths(agentId);
     if (!file || !markFile) throw new Error('restore needs a journal directory');
-    const problems: string[] = [];
-    const tail = await readTail(file, agentId, TAIL_BYTES);
-    const mark = await readMark(markFile);
-    if (tail && tail.tornBytes > 0)
-      problems.push(
-        `cut an incomplete last line (${tail.tornBytes} bytes, never published) off ${file}`,
-      );
-    if (tail && tail.badLines > 0)
-      problems.push(`skipped ${tail.badLines} damaged line(s) near the end of ${file}`);
-    if (mark === 'unreadable') problems.push(`the seq high-water mark ${markFile} is unreadable`);
-    // Without a mark file no seq above the first reservation was ever handed out.
-    const reserved = typeof mark === 'object' ? mark.reserved : this.reserveAhead;
-    const { next, lost } = recoverSeq(agentId, tail, reserved, this.previousStop);
-    if (lost) problems.push(lost);
+    const { reserveAhead, previousStop } = this;
+    const reopened = await reopenJournal(agentId, file, markFile, reserveAhead, previousStop);
+    const { tail, next, reserved, problems, lost } = reopened;
     const journal = new Journal(agentId, this, file, markFile, {
       lastSeq: next,
       tail: tail?.lines.slice(-this.ringSize) ?? [],
       size: tail?.size ?? 0,
-      reserved: Math.max(reserved, next),
+      reserved,
       ringSize: this.ringSize,
     });
     this.journals.add(journal);

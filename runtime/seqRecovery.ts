@@ -1,11 +1,51 @@
-// Where an agent's seqs continue after a restart, so that none is ever handed out twice. The
-// journal's last line is the truth after a crash on the same boot (what was written is in
-// the page cache; what was not was never published). Across a machine restart, or when the
-// journal is missing, damaged or shorter than a clean stop said, events that coordinators may
-// have seen are gone: the seqs then continue above the high-water mark (no seq above it was
-// ever handed out), and the agent's transcript gets a notice saying what was lost.
+// An agent's journal read back after a restart, and where its seqs continue, so that none is
+// ever handed out twice. The journal's last line is the truth after a crash on the same boot
+// (what was written is in the page cache; what was not was never published). Across a
+// machine restart, or when the journal is missing, damaged or shorter than a clean stop said,
+// events that coordinators may have seen are gone: the seqs then continue above the
+// high-water mark (no seq above it was ever handed out), and the agent's transcript gets a
+// notice saying what was lost.
 import type { PreviousStop } from './bootState';
-import type { TailRead } from './journalFile';
+import { readMark, readTail, type TailRead } from './journalFile';
+
+/** Bytes of a journal's end read back at a restart (its newest lines, for the ring). */
+const TAIL_BYTES = 4 * 1024 * 1024;
+
+export interface ReopenedJournal extends SeqRecovery {
+  tail: TailRead | undefined;
+  /** The high-water mark to keep: no seq at or below it is handed out again. */
+  reserved: number;
+  /** What was repaired or found damaged. */
+  problems: string[];
+}
+
+/**
+ * Reads an agent's journal back after a restart: cuts a torn last line, reads its newest
+ * lines and its high-water mark, and picks where its seqs continue.
+ */
+export async function reopenJournal(
+  agentId: string,
+  file: string,
+  markFile: string,
+  reserveAhead: number,
+  previousStop: PreviousStop,
+): Promise<ReopenedJournal> {
+  const problems: string[] = [];
+  const tail = await readTail(file, agentId, TAIL_BYTES);
+  const mark = await readMark(markFile);
+  if (tail && tail.tornBytes > 0)
+    problems.push(
+      `cut an incomplete last line (${tail.tornBytes} bytes, never published) off ${file}`,
+    );
+  if (tail && tail.badLines > 0)
+    problems.push(`skipped ${tail.badLines} damaged line(s) near the end of ${file}`);
+  if (mark === 'unreadable') problems.push(`the seq high-water mark ${markFile} is unreadable`);
+  // Without a mark file no seq above the first reservation was ever handed out.
+  const reserved = typeof mark === 'object' ? mark.reserved : reserveAhead;
+  const { next, lost } = recoverSeq(agentId, tail, reserved, previousStop);
+  if (lost) problems.push(lost);
+  return { tail, next, lost, reserved: Math.max(reserved, next), problems };
+}
 
 export interface SeqRecovery {
   /** The last seq taken: the next event gets next + 1. */

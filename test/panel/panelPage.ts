@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { launchBrowser, servePanel, type PanelServer } from './panelServer';
+import type { AgentEventEnvelope } from '../../protocol/agentEvents';
+import { launchBrowser, send, servePanel, type PanelServer } from './panelServer';
 
 export { framesDrawn, posted, send } from './panelServer';
 
@@ -42,4 +43,15 @@ export function usePanelPage(): { readonly page: Page; readonly server: PanelSer
       return server!;
     },
   };
+}
+
+/** Clicks an agent's row in the squad and plays the host's answer: its transcript page. */
+export async function openTranscript(
+  p: Page,
+  name: string,
+  agentId: string,
+  events: AgentEventEnvelope[],
+): Promise<void> {
+  await view(p).locator('li.agent', { hasText: name }).click();
+  await send(p, { type: 'transcript', agentId, reset: true, more: false, events });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envelopes, JAKE, longTranscript, row, squad } from './fixtures';
 import type { HostMessage } from '../../protocol/webview';
-import { framesDrawn, posted, send, SHOTS, usePanelPage, view } from './panelPage';
+import { framesDrawn, openTranscript, posted, send, SHOTS, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -55,14 +55,7 @@ describe('the Tavern panel: approvals, XSS, scale', () => {
     await expect
       .poll(() => view(panel.page).locator('li.agent .badge.needs-approval').textContent())
       .toContain('needs approval (3)');
-    await view(panel.page).locator('li.agent', { hasText: 'Frodo' }).click();
-    await send(panel.page, {
-      type: 'transcript',
-      agentId: 'frodo-1',
-      reset: true,
-      more: false,
-      events: [],
-    });
+    await openTranscript(panel.page, 'Frodo', 'frodo-1', []);
     const cards = view(panel.page).locator('.approvals .approval');
     await expect.poll(() => cards.count()).toBe(3);
     expect(await cards.nth(0).locator('.diff .add').count()).toBe(2); // a Write shows as added lines

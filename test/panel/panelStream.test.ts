@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../../protocol/agentEvents';
 import { envelopes, JAKE, row, squad } from './fixtures';
-import { framesDrawn, posted, send, usePanelPage, view } from './panelPage';
+import { framesDrawn, openTranscript, posted, send, usePanelPage, view } from './panelPage';
 
 const panel = usePanelPage();
 
@@ -17,14 +17,8 @@ async function openFrodo(extra: Parameters<typeof squad>[1] = [], branch?: strin
     panel.page,
     squad([JAKE, row({ id: 'frodo-1', name: 'Frodo', ...(branch ? { branch } : {}) })], extra),
   );
-  await view(panel.page).locator('li.agent', { hasText: 'Frodo' }).click();
-  await send(panel.page, {
-    type: 'transcript',
-    agentId: 'frodo-1',
-    reset: true,
-    more: false,
-    events: envelopes('frodo-1', [{ kind: 'user', text: 'Write forty long paragraphs.' }]),
-  });
+  const asked = envelopes('frodo-1', [{ kind: 'user', text: 'Write forty long paragraphs.' }]);
+  await openTranscript(panel.page, 'Frodo', 'frodo-1', asked);
   await expect
     .poll(() => view(panel.page).locator('.transcript').textContent())
     .toContain('forty long paragraphs');
