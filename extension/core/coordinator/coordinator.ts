@@ -13,11 +13,10 @@ import type {
   PermissionMode,
   ReportStatus,
 } from '../../../protocol/agentEvents';
-import { addTurn } from '../../../protocol/usage';
 import type { PermissionDecision, PermissionRequestParams } from '../../../protocol/wire';
 import { slug } from '../../../runtime/workspace/paths';
 import { Disposables, type Disposable } from '../disposables';
-import type { AgentRecord } from '../store/agentRecord';
+import { recordEvent, type AgentRecord } from '../store/agentRecord';
 import { addIntakeBrake } from '../workers/turnBudget';
 import { TavernStore } from '../store/tavernStore';
 import { ProjectWorkspace, type SyncProgress } from '../workspace/projectWorkspace';
@@ -331,21 +330,10 @@ export class Coordinator {
       this.store.append(record.id, record.name, run);
       for (const envelope of run) {
         accepted.push(envelope);
-        const event = envelope.event;
-        if (event.kind === 'state') {
-          record.state = event.state;
-          if (event.reason !== undefined) record.stateReason = event.reason;
-          else delete record.stateReason;
-          record.updatedAt = new Date(envelope.time).toISOString();
-          if (event.state === 'dismissed') {
-            this.names.release(record.name);
-            this.agents.delete(record.id);
-          }
-          changed.add(record);
-        } else if (event.kind === 'result') {
-          record.usage = addTurn(record.usage, event);
-          if (event.sessionId) record.sessionId = event.sessionId;
-          changed.add(record);
+        if (recordEvent(record, envelope)) changed.add(record);
+        if (record.state === 'dismissed' && this.agents.get(record.id) === record) {
+          this.names.release(record.name);
+          this.agents.delete(record.id);
         }
         const ended = this.turns.observe(envelope);
         if (ended) reports.push({ agent: this.summary(record), ...ended });

@@ -6,8 +6,9 @@ import {
   AgentStateSchema,
   EngineNameSchema,
   PermissionModeSchema,
+  type AgentEventEnvelope,
 } from '../../../protocol/agentEvents';
-import { NO_USAGE } from '../../../protocol/usage';
+import { addTurn, NO_USAGE } from '../../../protocol/usage';
 
 export const UsageTotalsSchema = z.object({
   inputTokens: z.number().nonnegative(),
@@ -64,4 +65,25 @@ export function parseAgentRecord(text: string): { record: AgentRecord } | { prob
   return {
     problem: `not an agent record (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})`,
   };
+}
+
+/**
+ * What one accepted event changes in its agent's record (state, reason, usage, session);
+ * true when it changed anything, so the record is saved and announced.
+ */
+export function recordEvent(record: AgentRecord, envelope: AgentEventEnvelope): boolean {
+  const event = envelope.event;
+  if (event.kind === 'state') {
+    record.state = event.state;
+    if (event.reason !== undefined) record.stateReason = event.reason;
+    else delete record.stateReason;
+    record.updatedAt = new Date(envelope.time).toISOString();
+    return true;
+  }
+  if (event.kind === 'result') {
+    record.usage = addTurn(record.usage, event);
+    if (event.sessionId) record.sessionId = event.sessionId;
+    return true;
+  }
+  return false;
 }
